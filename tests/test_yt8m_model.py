@@ -99,9 +99,44 @@ def test_mlp_only_model_ignores_bank(tiny_model):
     features = index.features(np.arange(4))
     blended = model.predict(features)
     mlp_only = yt8m_model.VideoLevelModel(model.dense1_weight, model.dense1_bias, model.dense2_weight, model.dense2_bias,
-                                          {**model.config, "mlp_weight": 1.0})
+                                          {**model.config, "mlp_weight": 1.0}, extra_members=model.extra_members)
     np.testing.assert_allclose(mlp_only.predict(features), model.mlp_scores(features))
     assert not np.allclose(blended, mlp_only.predict(features))
+
+
+def test_reranked_scores_only_on_candidates(tiny_model):
+    index, model = tiny_model
+    scores = model.predict(index.features(np.arange(16)))
+    assert model.config["rerank"] and model.reranker
+    assert ((scores > 0).sum(axis=1) <= model.config["rerank_candidates"]).all()
+    assert (scores.max(axis=1) > 0).all()
+
+
+def test_rerank_features_hand_made_case():
+    mlp = np.array([[0.5, 0.1, 0.8, 0.2]], np.float32)
+    neighbour = np.array([[0.0, 0.5, 0.4, 0.1]], np.float32)
+    prior = np.array([-1.0, -2.0, -3.0, -4.0], np.float32)
+    counts = np.array([0.0, 1.0, 3.0, 7.0], np.float32)
+    values, candidates = yt8m_model.rerank_features(mlp, neighbour, prior, counts, mlp_weight=0.5, candidates=2)
+    # blend = [0.25, 0.3, 0.6, 0.15] → best two: entity 2 then 1
+    assert candidates.tolist() == [[2, 1]]
+    assert values.shape == (1, 2, len(yt8m_model.RERANK_FEATURES))
+    np.testing.assert_allclose(values[0, :, 0], np.log([0.8 / 0.2, 0.1 / 0.9]), rtol=1e-5)  # mlp log-odds
+    np.testing.assert_allclose(values[0, :, 3], [-3.0, -2.0])  # prior
+    np.testing.assert_allclose(values[0, :, 4], np.log([1.0, 2.0]))  # rank
+    np.testing.assert_allclose(values[0, :, 6], np.log([0.6, 0.6]), rtol=1e-5)  # video's best blend
+    np.testing.assert_allclose(values[0, :, 9], np.log1p([3.0, 1.0]), rtol=1e-5)  # training count
+    np.testing.assert_allclose(values[0, :, 10], np.log([0.9, 0.9]), rtol=1e-5)  # candidate blend sum
+    with pytest.raises(ValueError):
+        yt8m_model.rerank_features(mlp, neighbour[:, :3], prior, counts)
+
+
+def test_rerank_forward_known_output():
+    layers = [np.array([[1.0, -1.0]], np.float32), np.zeros(2, np.float32),
+              np.array([[2.0], [3.0]], np.float32), np.array([-1.0], np.float32)]
+    probability = yt8m_model.rerank_forward(layers, np.array([[0.5], [-1.0]], np.float32))
+    # x=0.5 → relu [0.5, 0] → 1.0 - 1 = 0 → 0.5;  x=-1 → relu [0, 1] → 3 - 1 = 2 → sigmoid(2)
+    np.testing.assert_allclose(probability, [0.5, 1 / (1 + np.exp(-2.0))], rtol=1e-6)
 
 
 def test_save_and_load_roundtrip(tiny_model, tmp_path):
@@ -112,6 +147,7 @@ def test_save_and_load_roundtrip(tiny_model, tmp_path):
         model.save(folder, weight_format=weight_format)
         loaded = yt8m_model.load_model(folder)
         np.testing.assert_allclose(loaded.predict(features), model.predict(features), atol=tolerance)
+        assert len(loaded.extra_members) == len(model.extra_members) == 1 and len(loaded.reranker) == 4
         assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.npz"]
 
 
@@ -131,7 +167,7 @@ def test_shipped_model_records_held_out_metrics():
     assert 0.0 < metrics["gap"] <= 1.0 and 0.0 < metrics["hit_at_1"] <= 1.0 and metrics["videos"] > 1000
     assert "held-out" in metrics["measured_on"] or "not trained on" in metrics["measured_on"]
     assert set(metrics["held_out"]["eval_shards"]).isdisjoint(metrics["held_out"]["train_shards"])
-    assert sum(path.stat().st_size for path in folder.iterdir()) < 12_000_000
+    assert sum(path.stat().st_size for path in folder.iterdir()) < 25_000_000
 
 
 # ----------------------------------------------------------------- CLI

@@ -1,17 +1,27 @@
 """The YouTube-8M video-level model: training (Keras, lazily imported), a numpy forward
 pass for prediction, and the starter's metrics (GAP@20, hit@1).
 
-Model (chosen by measurement on a shard-level split, see ``assets/yt8m_model/metrics.json``):
-an MLP on ``[mean_rgb, mean_audio]`` (1152 floats) — batch norm → input dropout →
-Dense(hidden, ReLU) → batch norm → dropout → Dense(3862, sigmoid), output biases started
-at the log-odds of each entity's TrainVideoCount, AdamW — blended half and half with a k-nearest-neighbour vote over the
-training videos (cosine similarity on per-modality L2-normalised features, the first
-``bank_rgb_dims``/``bank_audio_dims`` PCA components, softmax weights with a temperature).
+Model (chosen by measurement on an inner shard-level split — trained on validate0000–0019,
+tuned on 0020–0024 — then measured once on held-out shards, see ``assets/yt8m_model/metrics.json``):
 
-Saved form (a folder): ``model.npz`` with the batch norms folded into the two dense
-layers, weights as int8 with one float32 scale per output column (or float16), the kNN
-bank as int8 (or float16) unit rows + CSR labels; ``config.json``; ``metrics.json`` written by the
-training run. Prediction needs numpy only, so the app never imports TensorFlow for it.
+1. ``members`` MLPs (different seeds, averaged) on ``[mean_rgb, mean_audio]`` (1152 floats) —
+   batch norm → input dropout → Dense(hidden, ReLU) → batch norm → dropout → Dense(3862,
+   sigmoid), output biases started at the log-odds of each entity's TrainVideoCount, AdamW;
+2. blended half and half with a k-nearest-neighbour vote over the training videos (cosine
+   similarity on per-modality L2-normalised features, the first ``bank_rgb_dims``/
+   ``bank_audio_dims`` PCA components, softmax weights with a temperature);
+3. a re-ranker: for each video the blend's top ``rerank_candidates`` entities are re-scored by a
+   tiny MLP (``rerank_features``: MLP and neighbour scores, the entity's prior and training
+   count, rank in the video, the video's best scores) trained on out-of-fold first-stage scores
+   of the training videos (``rerank_folds`` folds by shard). It puts scores of different videos
+   on one scale, which GAP (pooled over videos) rewards. Other entities score 0.
+
+Saved form (a folder): ``model.npz`` with the batch norms folded into the dense layers, weights
+as int8 with one float32 scale per output column (or float16), extra ensemble members as
+``member1_…``, the kNN bank as int8 (or float16) unit rows + CSR labels, the re-ranker's small
+float32 weights, the class prior; ``config.json``; ``metrics.json`` written by the training run.
+Prediction needs numpy only, so the app never imports TensorFlow for it. Folders saved before
+the ensemble/re-ranker existed still load (one MLP + kNN).
 """
 
 from __future__ import annotations
@@ -99,13 +109,77 @@ def bank_features(features: np.ndarray, rgb_dims: int, audio_dims: int, audio_we
     return _normalise_rows(np.concatenate([rgb, audio], axis=1))
 
 
+RERANK_FEATURES = (
+    "mlp log-odds", "log neighbour vote", "neighbour vote > 0", "entity prior log-odds", "log rank in video",
+    "log blend", "log video's best blend", "log video's best mlp", "log video's best neighbour vote",
+    "log(1 + training videos with the entity)", "log video's candidate blend sum",
+)
+
+
+def rerank_features(mlp: np.ndarray, neighbour: np.ndarray, class_prior: np.ndarray, class_counts: np.ndarray,
+                    mlp_weight: float = 0.5, candidates: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """The re-ranker's inputs for each video's best ``candidates`` entities.
+
+    mlp, neighbour: float [N, C] first-stage scores in [0, 1]; class_prior float [C] log-odds;
+    class_counts float [C] training videos per entity. Candidates are the top of the blend
+    ``mlp_weight * mlp + (1 - mlp_weight) * neighbour``, best first. Returns (values float32
+    [N, K, len(RERANK_FEATURES)], candidates int64 [N, K]) with K = min(candidates, C).
+    """
+    mlp = np.asarray(mlp, dtype=np.float32)
+    neighbour = np.asarray(neighbour, dtype=np.float32)
+    if mlp.shape != neighbour.shape or mlp.ndim != 2:
+        raise ValueError("mlp and neighbour scores must be the same [N, C] shape")
+    blend = mlp_weight * mlp + (1.0 - mlp_weight) * neighbour
+    k = min(int(candidates), blend.shape[1])
+    picked = np.argpartition(-blend, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(blend, picked, axis=1), axis=1, kind="stable")
+    picked = np.take_along_axis(picked, order, axis=1)
+    count = blend.shape[0]
+
+    def per_video(column: np.ndarray) -> np.ndarray:
+        return np.repeat(column.reshape(count, 1), k, axis=1)
+
+    mlp_top = np.clip(np.take_along_axis(mlp, picked, axis=1), 1e-6, 1 - 1e-6)
+    neighbour_top = np.take_along_axis(neighbour, picked, axis=1)
+    blend_top = np.maximum(np.take_along_axis(blend, picked, axis=1), 1e-12)
+    columns = [
+        np.log(mlp_top / (1 - mlp_top)),
+        np.log(neighbour_top + 1e-3),
+        (neighbour_top > 0).astype(np.float32),
+        np.asarray(class_prior, dtype=np.float32)[picked],
+        np.repeat(np.log(np.arange(1, k + 1, dtype=np.float32))[None], count, axis=0),
+        np.log(blend_top),
+        per_video(np.log(blend_top[:, 0])),
+        per_video(np.log(np.clip(mlp.max(axis=1), 1e-6, 1.0))),
+        per_video(np.log(neighbour.max(axis=1) + 1e-3)),
+        np.log1p(np.asarray(class_counts, dtype=np.float32)[picked]),
+        per_video(np.log(blend_top.sum(axis=1))),
+    ]
+    return np.stack(columns, axis=-1).astype(np.float32), picked.astype(np.int64)
+
+
+def rerank_forward(layers: list, values: np.ndarray) -> np.ndarray:
+    """float32 [...] probabilities of the re-ranker MLP (ReLU hidden layers, sigmoid output)
+    for standardised ``values`` float [..., F]; ``layers`` = [w1, b1, w2, b2, …]."""
+    hidden = np.asarray(values, dtype=np.float32)
+    for number in range(0, len(layers), 2):
+        hidden = hidden @ layers[number] + layers[number + 1]
+        if number + 2 < len(layers):
+            hidden = np.maximum(hidden, 0.0)
+    logits = hidden[..., 0]
+    return (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+
+
 @dataclass
 class VideoLevelModel:
     """A trained video-level classifier, numpy only.
 
     dense1_weight float32 [1152, H], dense1_bias [H], dense2_weight [H, C], dense2_bias [C]
-    (batch norms already folded in). Optional neighbour bank: ``bank`` float16 [M, D] unit
+    (batch norms already folded in); ``extra_members``: more such (w1, b1, w2, b2) tuples whose
+    sigmoid scores are averaged with the first. Optional neighbour bank: ``bank`` float16 [M, D] unit
     rows (stored as int8 with a per-row scale, or float16), ``bank_label_offsets`` int64 [M+1], ``bank_label_values`` int32.
+    Optional re-ranker: ``reranker`` [w1 float32 [F, R], b1 [R], w2 [R, 1], b2 [1]],
+    ``rerank_mean``/``rerank_std`` float32 [F], ``class_prior`` float32 [C] log-odds.
     ``config``: neighbours, temperature, mlp_weight, bank_rgb_dims, bank_audio_dims,
     bank_audio_weight, hidden, epochs, … ; ``metrics``: what ``metrics.json`` says.
     """
@@ -120,16 +194,29 @@ class VideoLevelModel:
     bank_label_values: np.ndarray | None = None
     metrics: dict = field(default_factory=dict)
     folder: str = ""
+    extra_members: list = field(default_factory=list)
+    reranker: list = field(default_factory=list)
+    rerank_mean: np.ndarray | None = None
+    rerank_std: np.ndarray | None = None
+    class_prior: np.ndarray | None = None
 
     @property
     def num_classes(self) -> int:
         return int(self.dense2_bias.shape[0])
 
     def mlp_scores(self, features: np.ndarray) -> np.ndarray:
-        """float32 [N, C] sigmoid scores of the MLP part."""
-        hidden = np.maximum(features @ self.dense1_weight + self.dense1_bias, 0.0)
-        logits = hidden @ self.dense2_weight + self.dense2_bias
-        return (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+        """float32 [N, C] sigmoid scores of the MLP part (the mean over the ensemble members)."""
+        members = [(self.dense1_weight, self.dense1_bias, self.dense2_weight, self.dense2_bias), *self.extra_members]
+        total = np.zeros((features.shape[0], self.num_classes), dtype=np.float32)
+        for weight1, bias1, weight2, bias2 in members:
+            hidden = np.maximum(features @ weight1 + bias1, 0.0)
+            logits = hidden @ weight2 + bias2
+            total += (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+        return total / np.float32(len(members))
+
+    def bank_class_counts(self) -> np.ndarray:
+        """float32 [C]: how many bank (training) videos carry each entity."""
+        return np.bincount(self.bank_label_values, minlength=self.num_classes)[: self.num_classes].astype(np.float32)
 
     def neighbour_scores(self, features: np.ndarray, chunk: int = 512, leave_out_self: bool = False) -> np.ndarray:
         """float32 [N, C]: the softmax-weighted label vote of the ``neighbours`` nearest bank videos.
@@ -174,8 +261,22 @@ class VideoLevelModel:
         scores = self.mlp_scores(features)
         if self.bank is not None and self.config.get("mlp_weight", 1.0) < 1.0:
             weight = float(self.config["mlp_weight"])
-            scores = weight * scores + (1.0 - weight) * self.neighbour_scores(features, leave_out_self=leave_out_self)
+            neighbour = self.neighbour_scores(features, leave_out_self=leave_out_self)
+            if self.reranker:
+                return self.rerank(scores, neighbour)
+            scores = weight * scores + (1.0 - weight) * neighbour
         return scores
+
+    def rerank(self, mlp: np.ndarray, neighbour: np.ndarray) -> np.ndarray:
+        """float32 [N, C] re-ranker probabilities for each video's candidates (0 elsewhere),
+        from first-stage ``mlp`` and ``neighbour`` scores float32 [N, C]."""
+        values, candidates = rerank_features(
+            mlp, neighbour, self.class_prior, self.bank_class_counts(),
+            float(self.config["mlp_weight"]), int(self.config["rerank_candidates"]))
+        probability = rerank_forward(self.reranker, (values - self.rerank_mean) / self.rerank_std)
+        result = np.zeros_like(mlp, dtype=np.float32)
+        np.put_along_axis(result, candidates, probability.astype(np.float32), axis=1)
+        return result
 
     def predict_index(self, index: VideoIndex, rows=None, batch: int = 2048) -> np.ndarray:
         """float32 [n, C] scores for ``rows`` of an index (default: all)."""
@@ -197,8 +298,19 @@ class VideoLevelModel:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"dense1_bias": self.dense1_bias.astype(np.float32), "dense2_bias": self.dense2_bias.astype(np.float32)}
-        for name in ("dense1_weight", "dense2_weight"):
-            weight = getattr(self, name).astype(np.float32)
+        named = {"dense1_weight": self.dense1_weight, "dense2_weight": self.dense2_weight}
+        for number, (weight1, bias1, weight2, bias2) in enumerate(self.extra_members, start=1):
+            named[f"member{number}_dense1_weight"], named[f"member{number}_dense2_weight"] = weight1, weight2
+            arrays[f"member{number}_dense1_bias"] = bias1.astype(np.float32)
+            arrays[f"member{number}_dense2_bias"] = bias2.astype(np.float32)
+        for number, layer in enumerate(self.reranker):
+            arrays[f"rerank_{number}"] = np.asarray(layer, dtype=np.float32)
+        if self.reranker:
+            arrays["rerank_mean"] = self.rerank_mean.astype(np.float32)
+            arrays["rerank_std"] = self.rerank_std.astype(np.float32)
+            arrays["class_prior"] = self.class_prior.astype(np.float32)
+        for name, weight in named.items():
+            weight = weight.astype(np.float32)
             if weight_format == "int8":
                 scale = np.maximum(np.abs(weight).max(axis=0), 1e-12) / 127.0
                 arrays[name + "_int8"] = np.round(weight / scale).astype(np.int8)
@@ -254,6 +366,15 @@ def load_model(folder: str | os.PathLike | None = None) -> VideoLevelModel:
 
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+    extra_members = []
+    number = 1
+    while f"member{number}_dense1_bias" in arrays:
+        extra_members.append((weight(f"member{number}_dense1_weight"), arrays[f"member{number}_dense1_bias"],
+                              weight(f"member{number}_dense2_weight"), arrays[f"member{number}_dense2_bias"]))
+        number += 1
+    reranker = []
+    while f"rerank_{len(reranker)}" in arrays:
+        reranker.append(arrays[f"rerank_{len(reranker)}"])
     return VideoLevelModel(
         dense1_weight=weight("dense1_weight"),
         dense1_bias=arrays["dense1_bias"],
@@ -266,13 +387,25 @@ def load_model(folder: str | os.PathLike | None = None) -> VideoLevelModel:
         bank_label_values=arrays["bank_label_values"].astype(np.int32) if "bank_label_values" in arrays else None,
         metrics=metrics,
         folder=str(folder),
+        extra_members=extra_members,
+        reranker=reranker,
+        rerank_mean=arrays.get("rerank_mean"),
+        rerank_std=arrays.get("rerank_std"),
+        class_prior=arrays.get("class_prior"),
     )
 
 
 # --------------------------------------------------------------------------- training
 
 DEFAULT_CONFIG = {
-    "architecture": "mlp+knn",
+    "architecture": "mlp-ensemble+knn+reranker",
+    "members": 2,
+    "rerank": True,
+    "rerank_folds": 4,
+    "rerank_candidates": 40,
+    "rerank_hidden": 32,
+    "rerank_epochs": 10,
+    "rerank_learning_rate": 0.003,
     "hidden": 1024,
     "dropout": 0.5,
     "input_dropout": 0.2,
@@ -306,11 +439,66 @@ def _fold_batch_norm(layer_weights: dict, epsilon: float = 1e-3):
     return scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
 
 
+def _train_mlp(features: np.ndarray, labels: np.ndarray, settings: dict, seed: int, prior: np.ndarray, progress=None):
+    """Train one MLP with Keras; return (w1, b1, w2, b2) float32 with the batch norms folded in."""
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    inputs = keras.Input((FEATURE_SIZE,))
+    normalised = keras.layers.BatchNormalization(name="input_norm")(inputs)
+    if float(settings["input_dropout"]) > 0:
+        normalised = keras.layers.Dropout(float(settings["input_dropout"]))(normalised)
+    hidden = keras.layers.Dense(int(settings["hidden"]), activation="relu", name="dense1")(normalised)
+    hidden = keras.layers.BatchNormalization(name="hidden_norm")(hidden)
+    hidden = keras.layers.Dropout(float(settings["dropout"]))(hidden)
+    outputs = keras.layers.Dense(
+        NUM_CLASSES, activation="sigmoid", name="dense2", bias_initializer=keras.initializers.Constant(prior),
+    )(hidden)
+    network = keras.Model(inputs, outputs)
+    optimizer = keras.optimizers.AdamW(float(settings["learning_rate"]), weight_decay=float(settings["weight_decay"]))
+    network.compile(optimizer=optimizer, loss="binary_crossentropy")
+    for _ in range(int(settings["epochs"])):
+        network.fit(features, labels, batch_size=int(settings["batch_size"]), epochs=1, verbose=0, shuffle=True)
+        if progress is not None:
+            progress()
+    in_scale, in_shift = _fold_batch_norm(network.get_layer("input_norm").get_weights())
+    hidden_scale, hidden_shift = _fold_batch_norm(network.get_layer("hidden_norm").get_weights())
+    weight1, bias1 = network.get_layer("dense1").get_weights()
+    weight2, bias2 = network.get_layer("dense2").get_weights()
+    return (
+        (in_scale[:, None] * weight1).astype(np.float32),
+        (bias1 + in_shift @ weight1).astype(np.float32),
+        (hidden_scale[:, None] * weight2).astype(np.float32),
+        (bias2 + hidden_shift @ weight2).astype(np.float32),
+    )
+
+
+def _fold_numbers(index: VideoIndex, rows: np.ndarray, folds: int) -> np.ndarray:
+    """int [n]: a fold for each row, whole shards per fold (shard position % folds); rows % folds
+    when the rows come from fewer shards than folds."""
+    shard_of_row = np.full(len(index), -1, dtype=np.int64)
+    for position, name in enumerate(index.shard_names):
+        shard_of_row[index.shard_rows(name)] = position
+    shards = shard_of_row[rows]
+    if np.unique(shards).size >= folds:
+        return shards % folds
+    return np.arange(rows.size) % folds
+
+
+def _bank_arrays(index: VideoIndex, rows: np.ndarray, features: np.ndarray, settings: dict):
+    bank = bank_features(features, settings["bank_rgb_dims"], settings["bank_audio_dims"], settings["bank_audio_weight"])
+    counts = index.label_counts[rows]
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    values = np.concatenate([index.labels(int(row)) for row in rows]).astype(np.int32)
+    return bank.astype(np.float16), offsets, values
+
+
 def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | None = None, progress=None) -> VideoLevelModel:
-    """Train the MLP (+ neighbour bank) on ``rows`` of ``index`` (default: all).
+    """Train the MLP ensemble (+ neighbour bank, + re-ranker) on ``rows`` of ``index`` (default: all).
 
     ``progress(fraction, message)`` is called after each epoch. Runs Keras on the CPU;
-    about a minute per few thousand videos. Returns a numpy ``VideoLevelModel``.
+    a few minutes for ~7,000 videos (``members`` MLPs, plus ``rerank_folds`` out-of-fold MLPs
+    for the re-ranker). Returns a numpy ``VideoLevelModel``.
     """
     settings = dict(DEFAULT_CONFIG)
     settings.update(config or {})
@@ -324,50 +512,63 @@ def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | No
         from vidclass.yt8m import load_vocabulary
 
         vocabulary = load_vocabulary()
+    prior = prior_logits(vocabulary)
     features = index.features(rows)
     labels = index.label_matrix(rows)
-    keras.utils.set_random_seed(int(settings["seed"]))
-    inputs = keras.Input((FEATURE_SIZE,))
-    normalised = keras.layers.BatchNormalization(name="input_norm")(inputs)
-    if float(settings["input_dropout"]) > 0:
-        normalised = keras.layers.Dropout(float(settings["input_dropout"]))(normalised)
-    hidden = keras.layers.Dense(int(settings["hidden"]), activation="relu", name="dense1")(normalised)
-    hidden = keras.layers.BatchNormalization(name="hidden_norm")(hidden)
-    hidden = keras.layers.Dropout(float(settings["dropout"]))(hidden)
-    outputs = keras.layers.Dense(
-        NUM_CLASSES, activation="sigmoid", name="dense2",
-        bias_initializer=keras.initializers.Constant(prior_logits(vocabulary)),
-    )(hidden)
-    network = keras.Model(inputs, outputs)
-    optimizer = keras.optimizers.AdamW(float(settings["learning_rate"]), weight_decay=float(settings["weight_decay"]))
-    network.compile(optimizer=optimizer, loss="binary_crossentropy")
-    started = time.perf_counter()
-    epochs = int(settings["epochs"])
-    for epoch in range(epochs):
-        network.fit(features, labels, batch_size=int(settings["batch_size"]), epochs=1, verbose=0, shuffle=True)
+    members = max(1, int(settings["members"]))
+    use_bank = float(settings["mlp_weight"]) < 1.0
+    folds = int(settings["rerank_folds"]) if use_bank and settings.get("rerank") else 0
+    if folds and rows.size < 2 * folds:
+        folds = 0
+    total_epochs = int(settings["epochs"]) * (members + folds)
+    done = [0]
+
+    def step(message: str = "Trained epoch"):
+        done[0] += 1
         if progress is not None:
-            progress((epoch + 1) / epochs, f"Trained epoch {epoch + 1} of {epochs}")
+            progress(done[0] / max(total_epochs, 1), f"{message} {done[0]} of {total_epochs}")
+
+    started = time.perf_counter()
+    trained = [_train_mlp(features, labels, settings, int(settings["seed"]) + number, prior, step) for number in range(members)]
+    first = trained[0]
+    model = VideoLevelModel(
+        dense1_weight=first[0], dense1_bias=first[1], dense2_weight=first[2], dense2_bias=first[3],
+        config=settings, extra_members=trained[1:],
+    )
+    if use_bank:
+        model.bank, model.bank_label_offsets, model.bank_label_values = _bank_arrays(index, rows, features, settings)
+    if folds:
+        fold_of_row = _fold_numbers(index, rows, folds)
+        fold_values, fold_labels = [], []
+        for fold in range(folds):
+            inside, outside = rows[fold_of_row != fold], rows[fold_of_row == fold]
+            fold_model = VideoLevelModel(*_train_mlp(index.features(inside), index.label_matrix(inside), settings,
+                                                     int(settings["seed"]) + 100 + fold, prior, step), config=settings)
+            fold_model.bank, fold_model.bank_label_offsets, fold_model.bank_label_values = _bank_arrays(
+                index, inside, index.features(inside), settings)
+            held_features = index.features(outside)
+            counts = fold_model.bank_class_counts() * np.float32(rows.size / inside.size)
+            values, candidates = rerank_features(
+                fold_model.mlp_scores(held_features), fold_model.neighbour_scores(held_features), prior, counts,
+                float(settings["mlp_weight"]), int(settings["rerank_candidates"]))
+            fold_values.append(values.reshape(-1, values.shape[-1]))
+            fold_labels.append(np.take_along_axis(index.label_matrix(outside), candidates, axis=1).reshape(-1))
+        values = np.concatenate(fold_values)
+        targets = np.concatenate(fold_labels).astype(np.float32)
+        mean, std = values.mean(axis=0), values.std(axis=0) + 1e-6
+        keras.utils.set_random_seed(int(settings["seed"]))
+        reranker = keras.Sequential([
+            keras.Input((values.shape[1],)),
+            keras.layers.Dense(int(settings["rerank_hidden"]), activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ])
+        reranker.compile(optimizer=keras.optimizers.Adam(float(settings["rerank_learning_rate"])), loss="binary_crossentropy")
+        reranker.fit((values - mean) / std, targets, batch_size=1024, epochs=int(settings["rerank_epochs"]), verbose=0, shuffle=True)
+        model.reranker = [np.asarray(array, dtype=np.float32) for layer in reranker.layers for array in layer.get_weights()]
+        model.rerank_mean, model.rerank_std, model.class_prior = mean.astype(np.float32), std.astype(np.float32), prior
+    settings["rerank"] = bool(folds)
     settings["train_seconds"] = round(time.perf_counter() - started, 1)
     settings["train_videos"] = int(rows.size)
-
-    in_scale, in_shift = _fold_batch_norm(network.get_layer("input_norm").get_weights())
-    hidden_scale, hidden_shift = _fold_batch_norm(network.get_layer("hidden_norm").get_weights())
-    weight1, bias1 = network.get_layer("dense1").get_weights()
-    weight2, bias2 = network.get_layer("dense2").get_weights()
-    model = VideoLevelModel(
-        dense1_weight=(in_scale[:, None] * weight1).astype(np.float32),
-        dense1_bias=(bias1 + in_shift @ weight1).astype(np.float32),
-        dense2_weight=(hidden_scale[:, None] * weight2).astype(np.float32),
-        dense2_bias=(bias2 + hidden_shift @ weight2).astype(np.float32),
-        config=settings,
-    )
-    if settings["mlp_weight"] < 1.0:
-        model.bank = bank_features(
-            features, settings["bank_rgb_dims"], settings["bank_audio_dims"], settings["bank_audio_weight"]
-        ).astype(np.float16)
-        counts = index.label_counts[rows]
-        model.bank_label_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        model.bank_label_values = np.concatenate([index.labels(int(row)) for row in rows]).astype(np.int32)
     return model
 
 

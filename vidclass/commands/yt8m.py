@@ -148,7 +148,7 @@ def _run_train(args) -> int:
         config["seed"] = args.seed
     if args.no_neighbours:
         config["mlp_weight"] = 1.0
-        config["architecture"] = "mlp"
+        config["architecture"] = "mlp-ensemble" if config.get("members", 2) > 1 else "mlp"
     index = yt8m.load_index(args.shards, feature_dtype="float32")
     _skipped_note(index)
     held_out_index = None
@@ -195,8 +195,9 @@ def _run_train(args) -> int:
                       "precision at each hit over all true labels); hit@1 = top guess is a true label",
             "held_out": held,
         }
-    metrics["model"] = {key: model.config[key] for key in
-                        ("architecture", "hidden", "epochs", "mlp_weight", "neighbours", "temperature", "train_videos", "train_seconds")}
+    metrics["model"] = {key: model.config.get(key) for key in
+                        ("architecture", "members", "hidden", "epochs", "mlp_weight", "neighbours", "temperature",
+                         "rerank", "rerank_candidates", "train_videos", "train_seconds")}
     metrics["model"]["trained_on"] = _shard_span(model.config["train_shards"])
     (Path(folder) / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     size = sum(path.stat().st_size for path in Path(folder).iterdir())
