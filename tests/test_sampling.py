@@ -339,3 +339,25 @@ def test_stretch_keeps_all_bands():
 def test_fit_frame_rejects_unknown_geometry():
     with pytest.raises(ValueError):
         fit_frame(three_bands(), 10, 10, "squash")
+
+
+def test_spatial_views_cut_left_centre_right_squares_and_their_mirrors():
+    # frames 4 high, 10 wide, every pixel holding its own column number
+    frames = np.broadcast_to(np.arange(10, dtype=np.uint8)[None, None, :, None], (2, 4, 10, 3)).copy()
+    three = sampling.spatial_views(frames, 3)
+    assert three.shape == (3, 2, 4, 4, 3) and three.dtype == np.uint8
+    assert [view[0, 0, :, 0].tolist() for view in three] == [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]]
+    six = sampling.spatial_views(frames, 6)
+    np.testing.assert_array_equal(six[:3], three)
+    np.testing.assert_array_equal(six[3:], three[:, :, :, ::-1])
+    np.testing.assert_array_equal(sampling.spatial_views(frames, 1)[0], three[1])
+
+
+@pytest.mark.parametrize("views, shape", [(2, (1, 4, 10, 3)), (3, (1, 10, 4, 3)), (3, (4, 10, 3))])
+def test_spatial_views_reject_misuse(views, shape):
+    with pytest.raises(ValueError):
+        sampling.spatial_views(np.zeros(shape, np.uint8), views)
+
+
+def test_wide_frames_for_views_are_four_by_three():
+    assert sampling.wide_frame_shape(224) == (224, 299)

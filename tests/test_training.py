@@ -129,3 +129,65 @@ def test_train_command_cross_validates_by_group_then_trains_on_everything(subset
     held = [set(groups) for groups in metrics["fold_held_out_groups"]]
     assert held[0].isdisjoint(held[1])
     assert json.loads((out / "config.json").read_text())["units"] == [8]
+
+
+def test_views_dataset_shows_one_random_view_per_clip_each_epoch():
+    from vidclass.datasets import feature_dataset
+
+    # 4 clips × 6 views × 3 frames × 2 dims, every value = the view number
+    features = np.broadcast_to(np.arange(6, dtype=np.float32)[None, :, None, None], (4, 6, 3, 2)).copy()
+    dataset = feature_dataset(features, np.ones((4, 3), bool), np.arange(4), batch_size=4, training=True, seed=1)
+    seen = set()
+    for _ in range(5):
+        (inputs, _labels), = list(dataset)
+        batch = inputs["features"].numpy()
+        assert batch.shape == (4, 3, 2)
+        assert all(np.unique(clip).size == 1 for clip in batch)  # one whole view per clip
+        seen.update(float(clip[0, 0]) for clip in batch)
+    assert len(seen) >= 4  # views vary between clips and epochs
+    with pytest.raises(ValueError, match="views"):
+        feature_dataset(features, np.ones((4, 3), bool), np.arange(4))
+
+
+def test_predictions_with_views_average_each_clips_views():
+    import keras
+
+    from vidclass.training import FeatureSet, predict_probabilities
+
+    features = keras.Input((3, 2), name="features")
+    mask = keras.Input((3,), dtype="bool", name="mask")
+    first = keras.layers.Lambda(lambda x: x[:, 0, :])(features)  # the first frame's 2 values, as "probabilities"
+    model = keras.Model({"features": features, "mask": mask}, first)
+    values = np.zeros((2, 3, 3, 2), np.float32)  # 2 clips × 3 views
+    values[0, :, 0] = [[0.2, 0.8], [0.4, 0.6], [0.6, 0.4]]
+    values[1, :, 0] = [[1.0, 0.0], [1.0, 0.0], [0.7, 0.3]]
+    feature_set = FeatureSet(values, np.ones((2, 3), bool), np.array([1, 0]), [], ["a", "b"])
+    np.testing.assert_allclose(predict_probabilities(model, feature_set), [[0.4, 0.6], [0.9, 0.1]], atol=1e-6)
+
+
+def test_train_with_six_views_then_classify(subset_folder, mobilenet_v2, tmp_path, monkeypatch):
+    from vidclass.cnn_gru import load_classifier
+    from vidclass.training import encode_clip
+
+    monkeypatch.setenv("VIDCLASS_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "views-head"
+    code = main([
+        "train", "--data", str(subset_folder), "--out", str(out), "--frames", "4", "--epochs", "3",
+        "--quiet", "--units", "8", "--projection", "16", "--views", "6",
+    ])
+    assert code == 0
+    assert json.loads((out / "config.json").read_text())["views"] == 6
+    clip = sorted(subset_folder.glob("Archery/*"))[0]
+    cached, mask, _ = encode_clip(clip, mobilenet_v2, sampling_for(mobilenet_v2, "uniform", 4, views=6), views=6)
+    assert cached.shape == (6, 4, 1280) and mask.all()
+    # the centre view is the plain centre crop, the mirrored views differ from the originals
+    plain, _, _ = encode_clip(clip, mobilenet_v2, sampling_for(mobilenet_v2, "uniform", 4), use_cache=False)
+    assert np.corrcoef(cached[1].ravel(), plain.ravel())[0, 1] > 0.95
+    assert not np.allclose(cached[0], cached[3])
+    classifier = load_classifier(head=out)
+    prediction = classifier.classify(clip)
+    assert prediction.frames.frames.shape == (4, 224, 299, 3)  # the wide frames the views were cut from
+    # the cache keeps float16 features, hence the tolerance
+    np.testing.assert_allclose(prediction.probabilities, classifier.predict_features(cached, mask), atol=1e-3)
+    assert main(["train", "--data", str(subset_folder), "--out", str(tmp_path / "x"), "--views", "3",
+                 "--geometry", "pad", "--quiet"]) == 2

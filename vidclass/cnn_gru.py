@@ -61,6 +61,10 @@ class HeadConfig:
     frame_dropout: training only: share of real frames masked out at random per clip
     flip_augment:  training only: also train on the clips' mirrored frames
     ensemble:      train this many heads (different seeds) and average their probabilities
+    views:         spatial views per frame (``vidclass.sampling.spatial_views``): 1 = the centre
+                   square; 3 = left, centre, right squares of a 4:3 frame; 6 = those and their
+                   mirror images. Training shows one random view per clip each epoch;
+                   classifying averages the probabilities of all views.
     label_smoothing: used in training
     title:         what people see (e.g. "CNN + GRU — UCF101, 11 classes")
     """
@@ -81,6 +85,7 @@ class HeadConfig:
     frame_dropout: float = 0.0
     flip_augment: bool = False
     ensemble: int = 1
+    views: int = 1
     title: str = ""
 
     def to_dict(self) -> dict:
@@ -339,17 +344,22 @@ class CnnGruClassifier:
                 f"use --encoder {self.config.encoder} or a head trained with {encoder_name}."
             )
         self.encoder = encoder if encoder is not None and not isinstance(encoder, str) else load_encoder(self.config.encoder)
-        self.sampling = sampling_for(self.encoder, self.config.strategy, self.config.num_frames, self.config.geometry)
+        self.sampling = sampling_for(
+            self.encoder, self.config.strategy, self.config.num_frames, self.config.geometry, views=self.config.views)
         self.model = load_head_model(self.head_folder)
         self._lock = threading.Lock()
 
     def predict_features(self, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """float32 [T, D] features + bool [T] mask → probabilities float32 [C]."""
-        batch = {"features": np.asarray(features, dtype=np.float32)[None], "mask": np.asarray(mask, dtype=bool)[None]}
+        """float32 [T, D] features (or [V, T, D], one row per spatial view) + bool [T] mask
+        → probabilities float32 [C] (the mean over the views)."""
+        features = np.asarray(features, dtype=np.float32)
+        if features.ndim == 2:
+            features = features[None]
+        mask = np.repeat(np.asarray(mask, dtype=bool)[None], len(features), axis=0)
         with self._lock:
-            probabilities = self.model(batch, training=False)
+            probabilities = self.model({"features": features, "mask": mask}, training=False)
         probabilities = probabilities.numpy() if hasattr(probabilities, "numpy") else probabilities
-        return np.asarray(probabilities, dtype=np.float32)[0]
+        return np.asarray(probabilities, dtype=np.float32).mean(axis=0)
 
     def classify(self, path, top_k: int = 5, progress=None) -> Prediction:
         """A ``Prediction`` for the clip at ``path`` (``frames`` = the sampled frames used)."""
@@ -364,8 +374,15 @@ class CnnGruClassifier:
             raise BadInputError(f"'{Path(path).name}' has no frame that can be decoded.")
         if progress:
             progress(0.3, f"Encoding {sampled.num_real} frames with {self.encoder.name}")
-        features = np.zeros((len(sampled.mask), self.encoder.dimension), dtype=np.float32)
-        features[sampled.mask] = self.encoder.encode(sampled.frames[sampled.mask])
+        views = self.config.views
+        if views > 1:
+            from vidclass.training import encode_views
+
+            features = np.zeros((views, len(sampled.mask), self.encoder.dimension), dtype=np.float32)
+            features[:, sampled.mask] = encode_views(self.encoder, sampled.frames[sampled.mask], views)
+        else:
+            features = np.zeros((len(sampled.mask), self.encoder.dimension), dtype=np.float32)
+            features[sampled.mask] = self.encoder.encode(sampled.frames[sampled.mask])
         if progress:
             progress(0.9, "Running the GRU head")
         probabilities = self.predict_features(features, sampled.mask)

@@ -295,16 +295,34 @@ def feature_dataset(
 ):
     """A ``tf.data.Dataset`` of ``({"features", "mask"}, label)`` batches from cached features.
 
-    features float32 [N,T,D], masks bool [N,T], labels int64 [N] (or one-hot float32 [N,C]).
-    With ``training``: reshuffled every epoch, and with ``frame_dropout`` > 0 each clip's
-    real frames are masked out at random with that probability (at least one is kept):
-    temporal augmentation.
+    features float32 [N,T,D] — or [N,V,T,D] with V spatial views of each clip (see
+    ``vidclass.sampling.spatial_views``), training only: each clip then shows one view
+    picked at random, anew every epoch; masks bool [N,T]; labels int64 [N] (or one-hot
+    float32 [N,C]). With ``training``: reshuffled every epoch, and with ``frame_dropout``
+    > 0 each clip's real frames are masked out at random with that probability (at least
+    one is kept): temporal augmentation.
     """
     import tensorflow as tf
 
+    features = np.asarray(features)
+    if features.ndim == 4 and not training:
+        raise ValueError("features with spatial views [N,V,T,D] are for training; predict each view separately")
+    if features.ndim not in (3, 4):
+        raise ValueError(f"features must be [N,T,D] or [N,V,T,D], got shape {features.shape}")
     dataset = tf.data.Dataset.from_tensor_slices(({"features": features, "mask": masks}, labels))
     if training:
         dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+        if features.ndim == 4:
+            views = features.shape[1]
+            # a random stream drawn anew every epoch (a plain random op in map() would
+            # repeat the same sequence each epoch once a global seed is set)
+            draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+
+            def pick_view(example, draw):
+                (inputs, label), view = example, tf.cast(draw % views, tf.int32)
+                return {"features": tf.gather(inputs["features"], view), "mask": inputs["mask"]}, label
+
+            dataset = tf.data.Dataset.zip((dataset, draws)).map(pick_view, num_parallel_calls=tf.data.AUTOTUNE)
         if frame_dropout > 0:
 
             def drop_frames(inputs, label):

@@ -172,6 +172,37 @@ def _resize(frame: np.ndarray, height: int, width: int) -> np.ndarray:
     return cv2.resize(frame, (width, height), interpolation=interpolation)
 
 
+# --- spatial views: several square crops of wide frames -------------------------------
+
+VIEW_COUNTS = (1, 3, 6)
+
+
+def wide_frame_shape(side: int) -> tuple[int, int]:
+    """(height, width) of the 4:3 frames that spatial views are cut from: ``side`` high."""
+    return int(side), int(round(side * 4 / 3))
+
+
+def spatial_views(frames: np.ndarray, views: int) -> np.ndarray:
+    """Square crops of every frame, for training augmentation and test-time averaging.
+
+    frames: uint8 [T, H, W, 3] with W ≥ H (e.g. 224×299 from ``wide_frame_shape``).
+    views: 1 → the centre square; 3 → left, centre and right squares; 6 → those three and
+    their mirror images. Returns uint8 [views, T, H, H, 3] (contiguous).
+    """
+    if views not in VIEW_COUNTS:
+        raise ValueError(f"views must be one of {VIEW_COUNTS}, got {views!r}")
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.shape[2] < frames.shape[1]:
+        raise ValueError(f"frames must be [T, H, W, 3] with W >= H, got {frames.shape}")
+    side, width = frames.shape[1], frames.shape[2]
+    centre = (width - side) // 2
+    lefts = [centre] if views == 1 else [0, centre, width - side]
+    crops = [frames[:, :, left : left + side] for left in lefts]
+    if views == 6:
+        crops += [crop[:, :, ::-1] for crop in crops]
+    return np.ascontiguousarray(np.stack(crops))
+
+
 # --- sampling a clip ---------------------------------------------------------------
 
 

@@ -24,27 +24,44 @@ import numpy as np
 from vidclass import store
 from vidclass.datasets import ClipListing, LabelledClip, split_by_group
 from vidclass.errors import BadInputError
-from vidclass.sampling import SamplingConfig, sample_frames
+from vidclass.sampling import SamplingConfig, sample_frames, spatial_views, wide_frame_shape
 from vidclass.video import Clip
 
 Progress = Callable[[float, str], None]
 
 
-def sampling_for(encoder, strategy: str = "uniform", num_frames: int = 20, geometry: str = "crop") -> SamplingConfig:
-    """The sampling a head uses with ``encoder``: squares at its input size (centre crop or pad)."""
-    return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=encoder.input_size, geometry=geometry)
+def sampling_for(
+    encoder, strategy: str = "uniform", num_frames: int = 20, geometry: str = "crop", views: int = 1,
+) -> SamplingConfig:
+    """The sampling a head uses with ``encoder``: squares at its input size (centre crop or
+    pad), or — with ``views`` > 1 — 4:3 frames as high as that size, cut into views later."""
+    if views == 1:
+        return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=encoder.input_size, geometry=geometry)
+    if geometry != "crop":
+        raise ValueError(f"spatial views are crops of the frame; geometry {geometry!r} cannot be combined with them")
+    return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=wide_frame_shape(encoder.input_size))
 
 
-def feature_cache_folder(encoder_name: str, sampling: SamplingConfig, flipped: bool = False) -> Path:
-    """The cache folder of one encoder + sampling (+ mirrored frames) (created)."""
-    return store.cache_dir("features", encoder_name, sampling.key() + ("-flipped" if flipped else ""))
+def feature_cache_folder(encoder_name: str, sampling: SamplingConfig, flipped: bool = False, views: int = 1) -> Path:
+    """The cache folder of one encoder + sampling (+ mirrored frames, + spatial views) (created)."""
+    suffix = ("-flipped" if flipped else "") + (f"-views{views}" if views > 1 else "")
+    return store.cache_dir("features", encoder_name, sampling.key() + suffix)
+
+
+def encode_views(encoder, frames: np.ndarray, views: int) -> np.ndarray:
+    """float32 [V, T, D]: ``encoder`` features of each spatial view of ``frames`` (uint8
+    [T, H, W, 3], W ≥ H = the encoder's input size), all V×T crops in one ``encode`` call."""
+    crops = spatial_views(frames, views)
+    encoded = encoder.encode(crops.reshape(-1, *crops.shape[2:]))
+    return encoded.reshape(crops.shape[0], crops.shape[1], -1)
 
 
 @dataclass
 class FeatureSet:
     """Encoded clips.
 
-    features: float32 [N, T, D]; masks: bool [N, T]; labels: int64 [N] (into class_names)
+    features: float32 [N, T, D], or [N, V, T, D] with V spatial views per clip
+    masks: bool [N, T]; labels: int64 [N] (into class_names)
     clips:    the LabelledClips kept, in row order
     skipped:  (path, reason) for clips that could not be read
     """
@@ -73,13 +90,17 @@ class FeatureSet:
         )
 
 
-def encode_clip(path: str | os.PathLike, encoder, sampling: SamplingConfig, use_cache: bool = True, flipped: bool = False):
+def encode_clip(
+    path: str | os.PathLike, encoder, sampling: SamplingConfig, use_cache: bool = True, flipped: bool = False,
+    views: int = 1,
+):
     """(features float32 [T, D], mask bool [T], sampled frames or None when cached) for one clip.
 
-    ``flipped`` encodes the frames mirrored left-right (training augmentation).
-    Raises ``BadInputError`` when the clip cannot be read.
+    ``flipped`` encodes the frames mirrored left-right (training augmentation). With
+    ``views`` > 1 (wide frames from ``sampling_for(..., views=…)``) features are [V, T, D],
+    one row of frames per spatial view. Raises ``BadInputError`` when the clip cannot be read.
     """
-    folder = feature_cache_folder(encoder.name, sampling, flipped)
+    folder = feature_cache_folder(encoder.name, sampling, flipped, views)
     digest = Clip.from_path(path).content_hash()
     cached = folder / f"{digest}.npz"
     if use_cache and cached.is_file():
@@ -89,8 +110,13 @@ def encode_clip(path: str | os.PathLike, encoder, sampling: SamplingConfig, use_
         except Exception:  # a half-written or damaged cache file: recompute it
             cached.unlink(missing_ok=True)
     sampled = sample_frames(path, sampling)
-    features = np.zeros((len(sampled.mask), encoder.dimension), dtype=np.float32)
-    if sampled.mask.any():
+    if views > 1:
+        features = np.zeros((views, len(sampled.mask), encoder.dimension), dtype=np.float32)
+        if sampled.mask.any():
+            features[:, sampled.mask] = encode_views(encoder, sampled.frames[sampled.mask], views)
+    else:
+        features = np.zeros((len(sampled.mask), encoder.dimension), dtype=np.float32)
+    if views == 1 and sampled.mask.any():
         frames = sampled.frames[sampled.mask]
         features[sampled.mask] = encoder.encode(np.ascontiguousarray(frames[:, :, ::-1]) if flipped else frames)
     if use_cache:
@@ -102,11 +128,12 @@ def encode_clip(path: str | os.PathLike, encoder, sampling: SamplingConfig, use_
 
 def extract_features(
     listing: ClipListing, encoder, sampling: SamplingConfig, progress: Progress | None = None, use_cache: bool = True,
-    flipped: bool = False,
+    flipped: bool = False, views: int = 1,
 ) -> FeatureSet:
     """Encode every clip of ``listing`` (cached); unreadable clips are skipped and listed.
 
     ``progress(fraction, message)`` is called after each clip. ``flipped``: frames mirrored.
+    ``views`` > 1: features [N, V, T, D] (see ``encode_clip``).
     """
     rows, masks, labels, kept, skipped = [], [], [], [], []
     class_index = {name: i for i, name in enumerate(listing.class_names)}
@@ -115,7 +142,8 @@ def extract_features(
     started = time.perf_counter()
     for position, clip in enumerate(listing.clips):
         try:
-            features, mask, sampled = encode_clip(clip.path, encoder, sampling, use_cache=use_cache, flipped=flipped)
+            features, mask, sampled = encode_clip(
+                clip.path, encoder, sampling, use_cache=use_cache, flipped=flipped, views=views)
         except BadInputError as error:
             skipped.append((str(clip.path), str(error)))
         else:
@@ -186,7 +214,7 @@ def fit_head(
         seconds += result.seconds
     if members == 1:
         return TrainingResult(models[0], histories[0], seconds)
-    model = average_heads(models, train_set.features.shape[1], train_set.features.shape[-1])
+    model = average_heads(models, train_set.features.shape[-2], train_set.features.shape[-1])
     history = {key: [float(np.mean(values)) for values in zip(*(h[key] for h in histories))] for key in histories[0]}
     return TrainingResult(model, history, seconds)
 
@@ -217,7 +245,8 @@ def _fit_one(train_set, config, epochs, validation_set, batch_size, learning_rat
     )
     validation_data = None
     if validation_set is not None and len(validation_set.labels):
-        validation_data = feature_dataset(validation_set.features, validation_set.masks, encode(validation_set.labels), batch_size)
+        validation_data = feature_dataset(
+            centre_view(validation_set.features), validation_set.masks, encode(validation_set.labels), batch_size)
 
     class EpochProgress(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -236,10 +265,22 @@ def _fit_one(train_set, config, epochs, validation_set, batch_size, learning_rat
     return TrainingResult(model, {key: [float(v) for v in values] for key, values in history.history.items()}, seconds)
 
 
+def centre_view(features: np.ndarray) -> np.ndarray:
+    """[N, T, D] features of the centre view when ``features`` has views [N, V, T, D]
+    (view 1 of 3 or 6, see ``vidclass.sampling.spatial_views``); others unchanged."""
+    return features[:, 1] if features.ndim == 4 else features
+
+
 def predict_probabilities(model, feature_set: FeatureSet, batch_size: int = 256) -> np.ndarray:
-    """float32 [N, C] class probabilities of a head on a feature set."""
-    outputs = model.predict({"features": feature_set.features, "mask": feature_set.masks}, batch_size=batch_size, verbose=0)
-    return np.asarray(outputs, dtype=np.float32)
+    """float32 [N, C] class probabilities of a head on a feature set; with spatial views
+    [N, V, T, D], the mean over each clip's views."""
+    features, masks = feature_set.features, feature_set.masks
+    views = features.shape[1] if features.ndim == 4 else 1
+    if views > 1:
+        features = features.reshape(-1, *features.shape[2:])
+        masks = np.repeat(masks, views, axis=0)
+    outputs = np.asarray(model.predict({"features": features, "mask": masks}, batch_size=batch_size, verbose=0), dtype=np.float32)
+    return outputs.reshape(-1, views, outputs.shape[-1]).mean(axis=1) if views > 1 else outputs
 
 
 def cross_validate(
@@ -414,10 +455,11 @@ def train(
     config.strategy = strategy
     config.num_frames = int(num_frames)
     config.title = title or config.title
-    sampling = sampling_for(encoder, strategy, num_frames, config.geometry)
+    views = int(getattr(config, "views", 1) or 1)
+    sampling = sampling_for(encoder, strategy, num_frames, config.geometry, views=views)
     report = (lambda share, base: (lambda f, m: progress(base + share * f, m))) if progress else (lambda share, base: None)
-    flip = bool(getattr(config, "flip_augment", False))
-    features = extract_features(listing, encoder, sampling, progress=report(0.25 if flip else 0.5, 0.0))
+    flip = bool(getattr(config, "flip_augment", False)) and views == 1  # 6 views already hold the mirror images
+    features = extract_features(listing, encoder, sampling, progress=report(0.25 if flip else 0.5, 0.0), views=views)
     flipped = None
     if flip:  # the same clips with mirrored frames: extra training rows, never evaluated
         flipped = extract_features(listing, encoder, sampling, progress=report(0.25, 0.25), flipped=True)

@@ -52,6 +52,9 @@ def add_arguments(parser):
                       help="training only: share of frames masked out at random")
     head.add_argument("--ensemble", type=int, default=defaults.ensemble,
                       help="train this many heads (different seeds) and average them (default 1)")
+    head.add_argument("--views", type=int, choices=[1, 3, 6], default=defaults.views,
+                      help="spatial views per frame: 1 centre square; 3 left/centre/right squares of a 4:3 frame; "
+                           "6 those and their mirror images (training shows one at random, classifying averages all)")
     head.add_argument("--title", default="", help="the name people see, e.g. 'CNN + GRU — my classes'")
 
 
@@ -77,7 +80,7 @@ def head_config_from(args):
         normalize=args.normalize, projection=args.projection, dense=args.dense, dropout=args.dropout,
         input_dropout=args.input_dropout, label_smoothing=args.label_smoothing, title=args.title,
         geometry=args.geometry, flip_augment=args.flip_augment, frame_dropout=args.frame_dropout,
-        ensemble=args.ensemble,
+        ensemble=args.ensemble, views=args.views,
     )
 
 
@@ -91,6 +94,8 @@ def run(args) -> int:
         raise BadInputError(f"--frames must be between 1 and 256, got {args.frames}.")
     if args.epochs < 1:
         raise BadInputError(f"--epochs must be at least 1, got {args.epochs}.")
+    if args.views > 1 and args.geometry != "crop":
+        raise BadInputError("--views 3 or 6 cuts squares out of the frame: use it with --geometry crop.")
     if args.folds == 1 or args.folds < 0:
         raise BadInputError(f"--folds must be 0 (a group-wise validation split) or at least 2, got {args.folds}.")
     if not 0.0 < args.validation < 1.0:

@@ -1,0 +1,56 @@
+"""Record the shipped CNN + GRU head's fixed check set in its metrics.json.
+
+The check set is the first clip of groups g24 and g25 of every class, classified end to
+end (decode, views, encode, head) by the shipped head. Those clips are in its training
+data, so this is a regression check (the test suite re-runs it and must get the same
+count), not an accuracy estimate — that is 'accuracy', from group cross-validation.
+
+Run from the repo root after `vidclass train … --out assets/cnn_gru_ucf101`:
+``VIDCLASS_HOME=../shared python bench/cnn_gru_check_set.py``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VIDCLASS_HOME", str(ROOT.parent / "shared"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from vidclass import store  # noqa: E402
+from vidclass.cnn_gru import SHIPPED_HEAD, load_classifier  # noqa: E402
+
+
+def check_set_clips(class_names: list[str]) -> list[str]:
+    """Asset-store paths of the first clip of groups g24 and g25 of each class."""
+    return [f"data/ucf101/train/{name}/v_{name}_g{group}_c01.mp4" for name in class_names for group in (24, 25)]
+
+
+def main() -> int:
+    classifier = load_classifier()
+    clips = check_set_clips(classifier.class_names)
+    correct = 0
+    for relative in clips:
+        top = classifier.classify(store.find(relative), top_k=1).top.label
+        correct += top == relative.split("/")[-2]
+        print(f"{relative}: {top}")
+    metrics_path = SHIPPED_HEAD / "metrics.json"
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    metrics["fixed_check_set"] = {
+        "clips": clips, "correct": correct, "accuracy": round(correct / len(clips), 4),
+        "note": "first clip of groups g24 and g25 of each class, classified end to end (decode, encode, head) by the "
+                "shipped head; these clips are in its training data, so this is a regression check that the shipped "
+                "files and pipeline reproduce, not an accuracy estimate (that is 'accuracy' above, from group "
+                "cross-validation)",
+    }
+    metrics_path.write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"check set: {correct}/{len(clips)} correct, written to {metrics_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
