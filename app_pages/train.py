@@ -67,10 +67,12 @@ def choose_settings() -> dict:
                                   help="Fewer clips train faster; clips are spread over the groups.")
     name = right.text_input("Name for the new model", "my-classes", key="train_name",
                             help="Letters, digits, '-' and '_'.")
-    mirrored = st.checkbox("Also learn from mirrored frames (feature extraction takes twice as long)", False,
-                           key="train_flip")
+    whole_frame = st.checkbox(
+        "Look at the whole frame: left, centre and right squares and their mirror images "
+        "(reading the clips takes about 6 times as long; on UCF101 it was 1–2 points more accurate)",
+        False, key="train_views")
     return {"encoder": encoder, "frames": frames, "epochs": epochs, "max_clips": int(max_clips), "name": name,
-            "flip": mirrored}
+            "views": 6 if whole_frame else 1}
 
 
 def list_clips(source, folder: Path):
@@ -99,7 +101,7 @@ def run_training(source, settings: dict) -> None:
         listing = limit_per_class(listing, settings["max_clips"])
         try:
             config = default_head_config()
-            config.flip_augment = settings["flip"]
+            config.views = settings["views"]
             run = train(
                 listing, target, encoder_name=settings["encoder"], num_frames=settings["frames"], head_config=config,
                 epochs=settings["epochs"], progress=report,

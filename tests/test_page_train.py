@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import io
 import tempfile
 import zipfile
@@ -51,6 +53,7 @@ def test_train_page_trains_and_saves_a_head_from_a_zip(tiny_zip, tmp_path):
     at.slider(key="train_frames").set_value(6)
     at.slider(key="train_epochs").set_value(5)
     at.text_input(key="train_name").set_value("page-test").run()
+    at.checkbox(key="train_views").check().run()  # the whole frame: 6 spatial views
     at.button(key="train_button").click().run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
@@ -58,6 +61,7 @@ def test_train_page_trains_and_saves_a_head_from_a_zip(tiny_zip, tmp_path):
     heads = {info.name: info for info in list_heads()}
     assert heads["page-test"].class_names == list(CLASSES)
     assert heads["page-test"].encoder == "mobilenet_v2"
+    assert json.loads((heads["page-test"].path / "config.json").read_text())["views"] == 6
     left_out = " ".join(str(frame.value) for frame in at.dataframe)
     assert "broken.mp4" in left_out and "escape.mp4" in left_out and "loose.mp4" in left_out
     # Nothing was unpacked outside the page's temporary folder, and that folder is gone.
