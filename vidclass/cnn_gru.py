@@ -364,6 +364,7 @@ class CnnGruClassifier:
     def classify(self, path, top_k: int = 5, progress=None) -> Prediction:
         """A ``Prediction`` for the clip at ``path`` (``frames`` = the sampled frames used)."""
         from vidclass.sampling import sample_frames
+        from vidclass.training import encode_sampled
 
         started = time.perf_counter()
         if progress:
@@ -374,15 +375,7 @@ class CnnGruClassifier:
             raise BadInputError(f"'{Path(path).name}' has no frame that can be decoded.")
         if progress:
             progress(0.3, f"Encoding {sampled.num_real} frames with {self.encoder.name}")
-        views = self.config.views
-        if views > 1:
-            from vidclass.training import encode_views
-
-            features = np.zeros((views, len(sampled.mask), self.encoder.dimension), dtype=np.float32)
-            features[:, sampled.mask] = encode_views(self.encoder, sampled.frames[sampled.mask], views)
-        else:
-            features = np.zeros((len(sampled.mask), self.encoder.dimension), dtype=np.float32)
-            features[sampled.mask] = self.encoder.encode(sampled.frames[sampled.mask])
+        features = encode_sampled(self.encoder, sampled, self.config.views)
         if progress:
             progress(0.9, "Running the GRU head")
         probabilities = self.predict_features(features, sampled.mask)

@@ -56,6 +56,21 @@ def encode_views(encoder, frames: np.ndarray, views: int) -> np.ndarray:
     return encoded.reshape(crops.shape[0], crops.shape[1], -1)
 
 
+def encode_sampled(encoder, sampled, views: int = 1, flipped: bool = False) -> np.ndarray:
+    """float32 [T, D] features of a clip's ``SampledFrames`` (or [V, T, D] with ``views`` > 1);
+    padded slots stay zero. ``flipped`` mirrors the frames first (single view only)."""
+    real = sampled.frames[sampled.mask]
+    if views > 1:
+        features = np.zeros((views, len(sampled.mask), encoder.dimension), dtype=np.float32)
+        if len(real):
+            features[:, sampled.mask] = encode_views(encoder, real, views)
+        return features
+    features = np.zeros((len(sampled.mask), encoder.dimension), dtype=np.float32)
+    if len(real):
+        features[sampled.mask] = encoder.encode(np.ascontiguousarray(real[:, :, ::-1]) if flipped else real)
+    return features
+
+
 @dataclass
 class FeatureSet:
     """Encoded clips.
@@ -110,15 +125,7 @@ def encode_clip(
         except Exception:  # a half-written or damaged cache file: recompute it
             cached.unlink(missing_ok=True)
     sampled = sample_frames(path, sampling)
-    if views > 1:
-        features = np.zeros((views, len(sampled.mask), encoder.dimension), dtype=np.float32)
-        if sampled.mask.any():
-            features[:, sampled.mask] = encode_views(encoder, sampled.frames[sampled.mask], views)
-    else:
-        features = np.zeros((len(sampled.mask), encoder.dimension), dtype=np.float32)
-    if views == 1 and sampled.mask.any():
-        frames = sampled.frames[sampled.mask]
-        features[sampled.mask] = encoder.encode(np.ascontiguousarray(frames[:, :, ::-1]) if flipped else frames)
+    features = encode_sampled(encoder, sampled, views, flipped)
     if use_cache:
         partial = folder / f"{digest}.{os.getpid()}.tmp.npz"
         np.savez(partial, features=features.astype(np.float16), mask=sampled.mask)
