@@ -493,6 +493,47 @@ def _bank_arrays(index: VideoIndex, rows: np.ndarray, features: np.ndarray, sett
     return bank.astype(np.float16), offsets, values
 
 
+def _rerank_training_data(index: VideoIndex, rows: np.ndarray, folds: int, settings: dict, prior: np.ndarray, step):
+    """The re-ranker's training rows: for each fold of shards, an MLP + neighbour bank trained
+    on the other folds scores the fold's videos. Returns (values float32 [M, F], targets float32
+    [M]: 1 where the candidate is a true label)."""
+    fold_of_row = _fold_numbers(index, rows, folds)
+    fold_values, fold_targets = [], []
+    for fold in range(folds):
+        inside, outside = rows[fold_of_row != fold], rows[fold_of_row == fold]
+        inside_features = index.features(inside)
+        fold_model = VideoLevelModel(*_train_mlp(inside_features, index.label_matrix(inside), settings,
+                                                 int(settings["seed"]) + 100 + fold, prior, step), config=settings)
+        fold_model.bank, fold_model.bank_label_offsets, fold_model.bank_label_values = _bank_arrays(
+            index, inside, inside_features, settings)
+        held_features = index.features(outside)
+        counts = fold_model.bank_class_counts() * np.float32(rows.size / inside.size)
+        values, candidates = rerank_features(
+            fold_model.mlp_scores(held_features), fold_model.neighbour_scores(held_features), prior, counts,
+            float(settings["mlp_weight"]), int(settings["rerank_candidates"]))
+        fold_values.append(values.reshape(-1, values.shape[-1]))
+        fold_targets.append(np.take_along_axis(index.label_matrix(outside), candidates, axis=1).reshape(-1))
+    return np.concatenate(fold_values), np.concatenate(fold_targets).astype(np.float32)
+
+
+def _fit_reranker(values: np.ndarray, targets: np.ndarray, settings: dict):
+    """Fit the re-ranker MLP on standardised ``values``; returns (layers [w1, b1, w2, b2] float32,
+    mean float32 [F], std float32 [F])."""
+    import keras
+
+    mean, std = values.mean(axis=0), values.std(axis=0) + 1e-6
+    keras.utils.set_random_seed(int(settings["seed"]))
+    reranker = keras.Sequential([
+        keras.Input((values.shape[1],)),
+        keras.layers.Dense(int(settings["rerank_hidden"]), activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    reranker.compile(optimizer=keras.optimizers.Adam(float(settings["rerank_learning_rate"])), loss="binary_crossentropy")
+    reranker.fit((values - mean) / std, targets, batch_size=1024, epochs=int(settings["rerank_epochs"]), verbose=0, shuffle=True)
+    layers = [np.asarray(array, dtype=np.float32) for layer in reranker.layers for array in layer.get_weights()]
+    return layers, mean.astype(np.float32), std.astype(np.float32)
+
+
 def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | None = None, progress=None) -> VideoLevelModel:
     """Train the MLP ensemble (+ neighbour bank, + re-ranker) on ``rows`` of ``index`` (default: all).
 
@@ -506,8 +547,6 @@ def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | No
     if rows.size == 0:
         raise BadInputError("There are no YouTube-8M videos to train on.")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
     if vocabulary is None:
         from vidclass.yt8m import load_vocabulary
 
@@ -538,34 +577,9 @@ def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | No
     if use_bank:
         model.bank, model.bank_label_offsets, model.bank_label_values = _bank_arrays(index, rows, features, settings)
     if folds:
-        fold_of_row = _fold_numbers(index, rows, folds)
-        fold_values, fold_labels = [], []
-        for fold in range(folds):
-            inside, outside = rows[fold_of_row != fold], rows[fold_of_row == fold]
-            fold_model = VideoLevelModel(*_train_mlp(index.features(inside), index.label_matrix(inside), settings,
-                                                     int(settings["seed"]) + 100 + fold, prior, step), config=settings)
-            fold_model.bank, fold_model.bank_label_offsets, fold_model.bank_label_values = _bank_arrays(
-                index, inside, index.features(inside), settings)
-            held_features = index.features(outside)
-            counts = fold_model.bank_class_counts() * np.float32(rows.size / inside.size)
-            values, candidates = rerank_features(
-                fold_model.mlp_scores(held_features), fold_model.neighbour_scores(held_features), prior, counts,
-                float(settings["mlp_weight"]), int(settings["rerank_candidates"]))
-            fold_values.append(values.reshape(-1, values.shape[-1]))
-            fold_labels.append(np.take_along_axis(index.label_matrix(outside), candidates, axis=1).reshape(-1))
-        values = np.concatenate(fold_values)
-        targets = np.concatenate(fold_labels).astype(np.float32)
-        mean, std = values.mean(axis=0), values.std(axis=0) + 1e-6
-        keras.utils.set_random_seed(int(settings["seed"]))
-        reranker = keras.Sequential([
-            keras.Input((values.shape[1],)),
-            keras.layers.Dense(int(settings["rerank_hidden"]), activation="relu"),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ])
-        reranker.compile(optimizer=keras.optimizers.Adam(float(settings["rerank_learning_rate"])), loss="binary_crossentropy")
-        reranker.fit((values - mean) / std, targets, batch_size=1024, epochs=int(settings["rerank_epochs"]), verbose=0, shuffle=True)
-        model.reranker = [np.asarray(array, dtype=np.float32) for layer in reranker.layers for array in layer.get_weights()]
-        model.rerank_mean, model.rerank_std, model.class_prior = mean.astype(np.float32), std.astype(np.float32), prior
+        values, targets = _rerank_training_data(index, rows, folds, settings, prior, step)
+        model.reranker, model.rerank_mean, model.rerank_std = _fit_reranker(values, targets, settings)
+        model.class_prior = prior
     settings["rerank"] = bool(folds)
     settings["train_seconds"] = round(time.perf_counter() - started, 1)
     settings["train_videos"] = int(rows.size)
