@@ -12,7 +12,7 @@ imports TensorFlow at the top of its script (as the TF tutorials' demo apps and 
 example's Space do). The ratio peer / vidclass is printed.
 
 Also reported: whether TensorFlow is loaded (a) in a fresh interpreter after importing
-``pages.common`` and the ``vidclass`` modules the Home page uses, and (b) in the running
+``app_pages.common`` and the ``vidclass`` modules the Home page uses, and (b) in the running
 server's process after the Home page painted (its memory map names no TensorFlow library).
 Neither may be the case: TensorFlow is imported lazily, only where a page needs it.
 Needs Debian's Chromium (``/usr/bin/chromium``) and Playwright's Python package.
@@ -47,7 +47,7 @@ st.set_page_config(page_title="vidclass — classify video", layout="wide")
 st.title("🎬 vidclass")
 st.write("TensorFlow", tf.__version__)
 '''
-HOME_IMPORTS = "import pages.common, vidclass.store, vidclass.video, vidclass.sampling, vidclass.errors"
+HOME_IMPORTS = "import app_pages.common, vidclass.store, vidclass.video, vidclass.sampling, vidclass.errors"
 
 
 def first_paint(browser, script: Path, cwd: Path, cache: str) -> dict:

@@ -67,8 +67,10 @@ def synthetic_clip(tmp_path_factory):
 
     def make(name: str, num_frames: int, **options) -> Path:
         key = (name, num_frames, tuple(sorted((k, str(v)) for k, v in options.items())))
-        if key not in made:
-            made[key] = write_clip(folder / name, num_frames, **options)
+        if key not in made:  # each clip in its own folder: same-named clips never overwrite each other
+            own_folder = folder / str(len(made))
+            own_folder.mkdir()
+            made[key] = write_clip(own_folder / name, num_frames, **options)
         return made[key]
 
     return make

@@ -43,8 +43,10 @@ def tiny_zip(shared_home) -> bytes:
     return buffer.getvalue()
 
 
-def test_train_page_trains_and_saves_a_head_from_a_zip(tiny_zip, tmp_path):
+def test_train_page_trains_and_saves_a_head_from_a_zip(tiny_zip, tmp_path, monkeypatch):
     from vidclass.cnn_gru import list_heads
+
+    monkeypatch.setenv("VIDCLASS_CACHE", str(tmp_path / "cache"))  # a fresh cache: no "page-test" from an earlier run
 
     at = open_page("app_pages/train.py", timeout=600)
     assert not at.exception

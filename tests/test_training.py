@@ -191,3 +191,6 @@ def test_train_with_six_views_then_classify(subset_folder, mobilenet_v2, tmp_pat
     np.testing.assert_allclose(prediction.probabilities, classifier.predict_features(cached, mask), atol=1e-3)
     assert main(["train", "--data", str(subset_folder), "--out", str(tmp_path / "x"), "--views", "3",
                  "--geometry", "pad", "--quiet"]) == 2
+    assert main(["train", "--data", str(subset_folder), "--out", str(tmp_path / "y"), "--views", "3",
+                 "--flip-augment", "--quiet"]) == 2
+    assert not (tmp_path / "y").exists()

@@ -465,7 +465,9 @@ def train(
     views = int(getattr(config, "views", 1) or 1)
     sampling = sampling_for(encoder, strategy, num_frames, config.geometry, views=views)
     report = (lambda share, base: (lambda f, m: progress(base + share * f, m))) if progress else (lambda share, base: None)
-    flip = bool(getattr(config, "flip_augment", False)) and views == 1  # 6 views already hold the mirror images
+    flip = bool(getattr(config, "flip_augment", False))
+    if flip and views > 1:
+        raise BadInputError("Mirrored frames and spatial views don't combine: use 6 views (they include the mirror images).")
     features = extract_features(listing, encoder, sampling, progress=report(0.25 if flip else 0.5, 0.0), views=views)
     flipped = None
     if flip:  # the same clips with mirrored frames: extra training rows, never evaluated
