@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -12,7 +10,6 @@ import streamlit as st
 from app_pages import common, results
 from vidclass.classifiers import model_names
 
-MAX_TOP_K = 10  # computed once at this k; the slider only changes what is shown
 TIMELINE_LABELS = 5
 MODEL_TITLES = {
     "movinet": "MoViNet-A0 streaming — 600 everyday actions (Kinetics-600)",
@@ -54,7 +51,7 @@ def choose_settings() -> tuple[tuple[str, dict, str], int, float]:
         chosen = st.radio(
             "Model", ids, index=ids.index(common.query_value("model", ids[0], ids)), format_func=lambda i: choices[i][2]
         )
-        top_k = st.slider("How many labels", 1, MAX_TOP_K, 5)
+        top_k = st.slider("How many labels", 1, results.MAX_TOP_K, 5)
         threshold = st.slider(
             "Sure enough from (%)", 5, 95, int(results.DEFAULT_CONFIDENCE * 100), step=5,
             help="Below this probability the page says the model is not sure and lists candidates.",
@@ -104,7 +101,7 @@ def timeline_chart(prediction) -> None:
 
 def show_prediction(prediction, clip_hash: str, top_k: int, threshold: float) -> None:
     """The answer: confidence sentence, bar chart, GIF of the frames seen, timeline, time taken."""
-    shown = dataclasses.replace(prediction, labels=prediction.labels[:top_k])
+    shown = results.first_labels(prediction, top_k)
     left, right = st.columns([3, 2])
     with left:
         results.confidence_note(shown, threshold)
@@ -122,14 +119,14 @@ def show_classify() -> None:
     clip = common.require_clip()
     (model, options, title), top_k, threshold = choose_settings()
     st.markdown(f"**{common.plain(clip.name)}** with {common.plain(title)}")
-    prediction = results.cached_prediction(clip, model, options, MAX_TOP_K)
+    prediction = results.cached_prediction(clip, model, options)
     if prediction is None:
         slot = st.empty()  # the button, then the progress bar; cleared once the answer is in
         with slot.container():
             if not st.button("Classify", type="primary", key="classify"):
                 st.caption("Press Classify to run the model on this clip.")
                 return
-            prediction = results.classify_and_remember(clip, model, options, MAX_TOP_K)
+            prediction = results.classify_and_remember(clip, model, options)
         slot.empty()
     show_prediction(prediction, common.hash_of(clip), top_k, threshold)
 

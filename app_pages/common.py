@@ -109,9 +109,11 @@ def clip_info(_clip: Clip, clip_hash: str) -> VideoInfo:
 
 @st.cache_data(max_entries=32, show_spinner="Reading frames…")
 def sampled_frames(_clip: Clip, clip_hash: str, config_key: str, _config: SamplingConfig) -> SampledFrames:
-    """Frames of a clip for a sampling config, cached by clip hash and config key."""
+    """Frames of a clip for a sampling config, cached by clip hash and config key (the clip is
+    probed once, by ``clip_info``)."""
+    info = clip_info(_clip, clip_hash)
     with _clip.local_path() as path:
-        return sample_frames(path, _config)
+        return sample_frames(path, _config, info=info)
 
 
 def hash_of(clip: Clip) -> str:

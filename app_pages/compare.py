@@ -23,10 +23,11 @@ def show_model_column(clip, model: str, top_k: int) -> None:
     """One model's answer: chart, confidence, GIF of its frames, time taken."""
     classifier = common.load_classifier_cached(model)
     st.subheader(classifier.title)
-    prediction = results.classify_and_remember(clip, model, {}, top_k)
-    results.confidence_note(prediction)
+    prediction = results.classify_and_remember(clip, model, {})
+    shown = results.first_labels(prediction, top_k)
+    results.confidence_note(shown)
     results.closed_set_note(prediction)
-    results.top_k_chart(prediction)
+    results.top_k_chart(shown)
     results.frames_gif(prediction, common.hash_of(clip))
     results.timing_line(prediction)
 
@@ -35,7 +36,7 @@ def show_compare() -> None:
     """The page body."""
     clip = common.require_clip()
     st.markdown(f"Clip: **{common.plain(clip.name)}**")
-    top_k = st.sidebar.slider("How many labels", 1, 10, 5)
+    top_k = st.sidebar.slider("How many labels", 1, results.MAX_TOP_K, 5)
     sentence = st.empty()
     columns = st.columns(len(MODELS))
     for column, model in zip(columns, MODELS):

@@ -6,6 +6,8 @@ Shared by the Classify, Compare and Batch pages. Every function takes a
 
 from __future__ import annotations
 
+import dataclasses
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -93,26 +95,35 @@ def progress_reporter(label: str):
     return report
 
 
-def cached_prediction(clip, model: str, options: dict, top_k: int = 5) -> Prediction | None:
+MAX_TOP_K = 10  # predictions keep this many labels; pages show the first few (``first_labels``)
+
+
+def cached_prediction(clip, model: str, options: dict) -> Prediction | None:
     """The prediction for (clip, model, options) from ``st.session_state``, or None."""
-    return st.session_state.get("predictions", {}).get(_result_key(clip, model, options, top_k))
+    return st.session_state.get("predictions", {}).get(_result_key(clip, model, options))
 
 
-def classify_and_remember(clip, model: str, options: dict, top_k: int = 5) -> Prediction:
-    """Classify ``clip`` with ``model`` once; later reruns read ``st.session_state``.
+def classify_and_remember(clip, model: str, options: dict) -> Prediction:
+    """Classify ``clip`` with ``model`` once (top ``MAX_TOP_K`` labels); later reruns, and other
+    pages asking for the same clip and model, read ``st.session_state``.
 
     The model comes from the process-wide cache (loaded once, shared by sessions).
     """
-    key = _result_key(clip, model, options, top_k)
+    key = _result_key(clip, model, options)
     results = st.session_state.setdefault("predictions", {})
     if key not in results:
         classifier = common.load_classifier_cached(model, **options)
         report = progress_reporter(f"Running {classifier.title}…")
         with clip.local_path() as path:
-            results[key] = classifier.classify(path, top_k=top_k, progress=report)
+            results[key] = classifier.classify(path, top_k=MAX_TOP_K, progress=report)
         report.clear()
     return results[key]
 
 
-def _result_key(clip, model: str, options: dict, top_k: int) -> tuple:
-    return (common.hash_of(clip), model, tuple(sorted(options.items())), int(top_k))
+def first_labels(prediction: Prediction, count: int) -> Prediction:
+    """The same prediction with only its first ``count`` labels (for charts and sentences)."""
+    return dataclasses.replace(prediction, labels=prediction.labels[:count])
+
+
+def _result_key(clip, model: str, options: dict) -> tuple:
+    return (common.hash_of(clip), model, tuple(sorted(options.items())))

@@ -16,10 +16,9 @@ def receive_upload() -> None:
     )
     if uploaded is None:
         return
-    data = uploaded.getvalue()
     if st.session_state.get("last_upload_id") == uploaded.file_id:
-        return
-    clip = Clip.from_bytes(uploaded.name, data)
+        return  # already read: a rerun must not copy the whole upload again
+    clip = Clip.from_bytes(uploaded.name, uploaded.getvalue())
     with common.guarded("reading your clip"):
         clip_hash = clip.content_hash()
         common.clip_info(clip, clip_hash)  # refuse unreadable files before keeping them

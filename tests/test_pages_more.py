@@ -43,6 +43,9 @@ def test_compare_reruns_reuse_results(clips_dir):
     second = at.session_state["predictions"]
     assert first.keys() == second.keys()
     assert all(first[key] is second[key] for key in first)  # same objects: nothing recomputed
+    at.sidebar.slider[0].set_value(3).run()  # fewer labels shown: still nothing recomputed
+    assert not at.exception and dict(at.session_state["predictions"]) == first
+    assert len(at.session_state["predictions"]) == 2
 
 
 def test_batch_two_uploads_table_and_downloads(clips_dir):

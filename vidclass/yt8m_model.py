@@ -493,26 +493,26 @@ def _bank_arrays(index: VideoIndex, rows: np.ndarray, features: np.ndarray, sett
     return bank.astype(np.float16), offsets, values
 
 
-def _rerank_training_data(index: VideoIndex, rows: np.ndarray, folds: int, settings: dict, prior: np.ndarray, step):
+def _rerank_training_data(index: VideoIndex, rows: np.ndarray, features: np.ndarray, labels: np.ndarray, folds: int,
+                          settings: dict, prior: np.ndarray, step):
     """The re-ranker's training rows: for each fold of shards, an MLP + neighbour bank trained
-    on the other folds scores the fold's videos. Returns (values float32 [M, F], targets float32
-    [M]: 1 where the candidate is a true label)."""
+    on the other folds scores the fold's videos. ``features``/``labels`` are those of ``rows``.
+    Returns (values float32 [M, F], targets float32 [M]: 1 where the candidate is a true label)."""
     fold_of_row = _fold_numbers(index, rows, folds)
     fold_values, fold_targets = [], []
     for fold in range(folds):
-        inside, outside = rows[fold_of_row != fold], rows[fold_of_row == fold]
-        inside_features = index.features(inside)
-        fold_model = VideoLevelModel(*_train_mlp(inside_features, index.label_matrix(inside), settings,
+        held = fold_of_row == fold
+        inside_features = features[~held]
+        fold_model = VideoLevelModel(*_train_mlp(inside_features, labels[~held], settings,
                                                  int(settings["seed"]) + 100 + fold, prior, step), config=settings)
         fold_model.bank, fold_model.bank_label_offsets, fold_model.bank_label_values = _bank_arrays(
-            index, inside, inside_features, settings)
-        held_features = index.features(outside)
-        counts = fold_model.bank_class_counts() * np.float32(rows.size / inside.size)
+            index, rows[~held], inside_features, settings)
+        counts = fold_model.bank_class_counts() * np.float32(rows.size / (~held).sum())
         values, candidates = rerank_features(
-            fold_model.mlp_scores(held_features), fold_model.neighbour_scores(held_features), prior, counts,
+            fold_model.mlp_scores(features[held]), fold_model.neighbour_scores(features[held]), prior, counts,
             float(settings["mlp_weight"]), int(settings["rerank_candidates"]))
         fold_values.append(values.reshape(-1, values.shape[-1]))
-        fold_targets.append(np.take_along_axis(index.label_matrix(outside), candidates, axis=1).reshape(-1))
+        fold_targets.append(np.take_along_axis(labels[held], candidates, axis=1).reshape(-1))
     return np.concatenate(fold_values), np.concatenate(fold_targets).astype(np.float32)
 
 
@@ -577,7 +577,7 @@ def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | No
     if use_bank:
         model.bank, model.bank_label_offsets, model.bank_label_values = _bank_arrays(index, rows, features, settings)
     if folds:
-        values, targets = _rerank_training_data(index, rows, folds, settings, prior, step)
+        values, targets = _rerank_training_data(index, rows, features, labels, folds, settings, prior, step)
         model.reranker, model.rerank_mean, model.rerank_std = _fit_reranker(values, targets, settings)
         model.class_prior = prior
     settings["rerank"] = bool(folds)
