@@ -352,10 +352,9 @@ class CnnGruClassifier:
     def predict_features(self, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """float32 [T, D] features (or [V, T, D], one row per spatial view) + bool [T] mask
         → probabilities float32 [C] (the mean over the views)."""
-        features = np.asarray(features, dtype=np.float32)
-        if features.ndim == 2:
-            features = features[None]
-        mask = np.repeat(np.asarray(mask, dtype=bool)[None], len(features), axis=0)
+        from vidclass.training import stack_views
+
+        features, mask, _ = stack_views(np.asarray(features, dtype=np.float32)[None], np.asarray(mask, dtype=bool)[None])
         with self._lock:
             probabilities = self.model({"features": features, "mask": mask}, training=False)
         probabilities = probabilities.numpy() if hasattr(probabilities, "numpy") else probabilities

@@ -38,7 +38,7 @@ def sampling_for(
     if views == 1:
         return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=encoder.input_size, geometry=geometry)
     if geometry != "crop":
-        raise ValueError(f"spatial views are crops of the frame; geometry {geometry!r} cannot be combined with them")
+        raise BadInputError("Spatial views (3 or 6) cut squares out of the frame: use them with the crop geometry, not pad.")
     return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=wide_frame_shape(encoder.input_size))
 
 
@@ -58,17 +58,24 @@ def encode_views(encoder, frames: np.ndarray, views: int) -> np.ndarray:
 
 def encode_sampled(encoder, sampled, views: int = 1, flipped: bool = False) -> np.ndarray:
     """float32 [T, D] features of a clip's ``SampledFrames`` (or [V, T, D] with ``views`` > 1);
-    padded slots stay zero. ``flipped`` mirrors the frames first (single view only)."""
+    padded slots stay zero. ``flipped`` mirrors the frames first."""
     real = sampled.frames[sampled.mask]
-    if views > 1:
-        features = np.zeros((views, len(sampled.mask), encoder.dimension), dtype=np.float32)
-        if len(real):
-            features[:, sampled.mask] = encode_views(encoder, real, views)
-        return features
-    features = np.zeros((len(sampled.mask), encoder.dimension), dtype=np.float32)
+    if flipped:
+        real = real[:, :, ::-1]
+    features = np.zeros((views, len(sampled.mask), encoder.dimension), dtype=np.float32)
     if len(real):
-        features[sampled.mask] = encoder.encode(np.ascontiguousarray(real[:, :, ::-1]) if flipped else real)
-    return features
+        features[:, sampled.mask] = encode_views(encoder, real, views)
+    return features if views > 1 else features[0]
+
+
+def stack_views(features: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Clips with spatial views as one batch for a head: features float32 [N, V, T, D] (or
+    [N, T, D]) and masks bool [N, T] → ([N·V, T, D], [N·V, T], V). Average the head's
+    probabilities back per clip with ``.reshape(N, V, C).mean(axis=1)``."""
+    if features.ndim == 3:
+        return features, masks, 1
+    views = features.shape[1]
+    return features.reshape(-1, *features.shape[2:]), np.repeat(masks, views, axis=0), views
 
 
 @dataclass
@@ -210,7 +217,7 @@ def fit_head(
 
     if epochs < 1:
         raise ValueError(f"epochs must be ≥ 1, got {epochs}")
-    members = max(1, int(getattr(config, "ensemble", 1) or 1))
+    members = max(1, int(config.ensemble))
     models, histories, seconds = [], [], 0.0
     for member in range(members):
         share = (lambda f, m, member=member: progress((member + f) / members, m)) if progress else None  # noqa: E731
@@ -236,7 +243,7 @@ def _fit_one(train_set, config, epochs, validation_set, batch_size, learning_rat
     keras.utils.set_random_seed(seed)
     num_classes = len(train_set.class_names)
     model = build_head(config, num_classes, train_set.features.shape[-1], name=name)
-    smoothing = float(getattr(config, "label_smoothing", 0.0) or 0.0)
+    smoothing = float(config.label_smoothing)
     if smoothing > 0:
         loss = keras.losses.CategoricalCrossentropy(label_smoothing=smoothing)
         metrics = [keras.metrics.CategoricalAccuracy(name="accuracy")]
@@ -248,7 +255,7 @@ def _fit_one(train_set, config, epochs, validation_set, batch_size, learning_rat
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
     train_data = feature_dataset(
         train_set.features, train_set.masks, encode(train_set.labels), batch_size, training=True, seed=seed,
-        frame_dropout=float(getattr(config, "frame_dropout", 0.0) or 0.0),
+        frame_dropout=float(config.frame_dropout),
     )
     validation_data = None
     if validation_set is not None and len(validation_set.labels):
@@ -281,13 +288,9 @@ def centre_view(features: np.ndarray) -> np.ndarray:
 def predict_probabilities(model, feature_set: FeatureSet, batch_size: int = 256) -> np.ndarray:
     """float32 [N, C] class probabilities of a head on a feature set; with spatial views
     [N, V, T, D], the mean over each clip's views."""
-    features, masks = feature_set.features, feature_set.masks
-    views = features.shape[1] if features.ndim == 4 else 1
-    if views > 1:
-        features = features.reshape(-1, *features.shape[2:])
-        masks = np.repeat(masks, views, axis=0)
+    features, masks, views = stack_views(feature_set.features, feature_set.masks)
     outputs = np.asarray(model.predict({"features": features, "mask": masks}, batch_size=batch_size, verbose=0), dtype=np.float32)
-    return outputs.reshape(-1, views, outputs.shape[-1]).mean(axis=1) if views > 1 else outputs
+    return outputs.reshape(-1, views, outputs.shape[-1]).mean(axis=1)
 
 
 def cross_validate(
@@ -462,10 +465,10 @@ def train(
     config.strategy = strategy
     config.num_frames = int(num_frames)
     config.title = title or config.title
-    views = int(getattr(config, "views", 1) or 1)
+    views = int(config.views)
     sampling = sampling_for(encoder, strategy, num_frames, config.geometry, views=views)
     report = (lambda share, base: (lambda f, m: progress(base + share * f, m))) if progress else (lambda share, base: None)
-    flip = bool(getattr(config, "flip_augment", False))
+    flip = bool(config.flip_augment)
     if flip and views > 1:
         raise BadInputError("Mirrored frames and spatial views don't combine: use 6 views (they include the mirror images).")
     features = extract_features(listing, encoder, sampling, progress=report(0.25 if flip else 0.5, 0.0), views=views)

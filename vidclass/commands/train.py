@@ -32,6 +32,8 @@ def add_arguments(parser):
     parser.add_argument("--folds", type=int, default=0,
                         help="measure with group k-fold cross-validation (k ≥ 2), then train the saved head on every clip")
     head = parser.add_argument_group("head architecture (defaults: the shipped UCF101 head's)")
+    from vidclass.cnn_gru import default_head_config
+
     defaults = default_head_config()
     head.add_argument("--architecture", choices=["gru", "mean"], default=defaults.architecture,
                       help="gru: masked GRU over the frames; mean: temporal-average baseline")
@@ -54,15 +56,9 @@ def add_arguments(parser):
                       help="train this many heads (different seeds) and average them (default 1)")
     head.add_argument("--views", type=int, choices=[1, 3, 6], default=defaults.views,
                       help="spatial views per frame: 1 centre square; 3 left/centre/right squares of a 4:3 frame; "
-                           "6 those and their mirror images (training shows one at random, classifying averages all)")
+                           "6 those and their mirror images (training shows one at random, classifying averages all; "
+                           "the shipped head was trained with 6)")
     head.add_argument("--title", default="", help="the name people see, e.g. 'CNN + GRU — my classes'")
-
-
-def default_head_config():
-    """The architecture of the shipped head (what measured best), as a ``HeadConfig``."""
-    from vidclass.cnn_gru import default_head_config as shipped_default
-
-    return shipped_default()
 
 
 def head_config_from(args):
@@ -94,8 +90,6 @@ def run(args) -> int:
         raise BadInputError(f"--frames must be between 1 and 256, got {args.frames}.")
     if args.epochs < 1:
         raise BadInputError(f"--epochs must be at least 1, got {args.epochs}.")
-    if args.views > 1 and args.geometry != "crop":
-        raise BadInputError("--views 3 or 6 cuts squares out of the frame: use it with --geometry crop.")
     if args.folds == 1 or args.folds < 0:
         raise BadInputError(f"--folds must be 0 (a group-wise validation split) or at least 2, got {args.folds}.")
     if not 0.0 < args.validation < 1.0:
@@ -118,7 +112,7 @@ def run(args) -> int:
     result = train(
         listing, args.out, encoder_name=args.encoder, num_frames=args.frames, epochs=args.epochs,
         strategy=args.strategy, validation_fraction=args.validation, seed=args.seed, progress=progress,
-        head_config=head_config_from(args), folds=args.folds, title=args.title,
+        head_config=head_config_from(args), folds=args.folds,
     )
     for path, reason in result.skipped:
         print(f"vidclass: skipped unreadable clip {path}: {reason}", file=sys.stderr)
