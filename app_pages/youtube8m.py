@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages import common
+from vidclass.yt8m import MATCH_MODES
 
 ALL_VERTICALS = "All topics"
 MAX_VIDEO_CHOICES = 1000
@@ -77,7 +78,7 @@ def restore_filters_from_link(vocabulary, max_count: int) -> None:
     st.session_state["yt8m_restored"] = True
     st.session_state["yt8m_vertical"] = common.query_value("vertical", ALL_VERTICALS, choices=[ALL_VERTICALS, *vocabulary.verticals])
     st.session_state["yt8m_entities"] = parse_entities(st.query_params.get("entities"), len(vocabulary))
-    st.session_state["yt8m_match"] = common.query_value("match", "any", choices=["any", "all"])
+    st.session_state["yt8m_match"] = common.query_value("match", "any", choices=list(MATCH_MODES))
     low = common.query_value("min_labels", 1, cast=int)
     high = common.query_value("max_labels", max_count, cast=int)
     low, high = max(1, min(low, max_count)), max(1, min(high, max_count))
@@ -102,7 +103,7 @@ def sidebar_filters(vocabulary, max_count: int) -> dict:
             format_func=vocabulary.name, placeholder="Type a label, e.g. Cooking",
         )
         match = st.radio(
-            "Videos must have", ["any", "all"], key="yt8m_match", horizontal=True,
+            "Videos must have", list(MATCH_MODES), key="yt8m_match", horizontal=True,
             format_func=lambda mode: "any of these labels" if mode == "any" else "all of these labels",
         )
         label_range = st.slider("Number of labels per video", 1, max_count, key="yt8m_label_range")
@@ -179,7 +180,7 @@ def prediction_chart(predictions, truth: set, vocabulary):
 
 def fairness_note(index, row: int, model) -> str:
     """Whether the model learnt from this video's shard (then its guesses are no fair test)."""
-    shard = str(index.shard_names[np.searchsorted(index.shard_offsets, row, side="right") - 1])
+    shard = str(index.shard_names[index.shard_of(row)])
     trained_on = set(model.config.get("train_shards", []))
     if shard not in trained_on:
         return f"The model never saw this video (shard {shard} was held out): a fair test."

@@ -318,13 +318,6 @@ class VideoIndex:
         """int32 [k]: the labels of one row."""
         return self.label_values[self.label_offsets[row]: self.label_offsets[row + 1]]
 
-    def row_of(self, video_id: str) -> int:
-        """The row of a video id; ``BadInputError`` when the id is not in the index."""
-        matches = np.flatnonzero(self.ids == str(video_id))
-        if matches.size == 0:
-            raise BadInputError(f"The video {str(video_id)[:40]!r} is not among the loaded YouTube-8M videos.")
-        return int(matches[0])
-
     def features(self, rows: np.ndarray | None = None) -> np.ndarray:
         """float32 [n, 1152]: ``[mean_rgb, mean_audio]`` of ``rows`` (default: all)."""
         rgb = self.mean_rgb if rows is None else self.mean_rgb[rows]
@@ -340,6 +333,10 @@ class VideoIndex:
         positions = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
         matrix[np.repeat(np.arange(len(rows)), counts), self.label_values[positions]] = 1.0
         return matrix
+
+    def shard_of(self, rows) -> np.ndarray:
+        """int64 [n]: the position (in ``shard_names``) of the shard each of ``rows`` came from."""
+        return np.searchsorted(self.shard_offsets, np.asarray(rows), side="right") - 1
 
     def shard_rows(self, name: str) -> np.ndarray:
         """int64 rows that came from the shard file called ``name``."""
@@ -719,11 +716,6 @@ def co_occurring(index: VideoIndex, entity: int, top: int = 10, rows: np.ndarray
     totals[entity] = 0
     order = np.argsort(-totals, kind="stable")[: max(0, int(top))]
     return [(int(i), int(totals[i])) for i in order if totals[i] > 0]
-
-
-def label_frequencies(index: VideoIndex, num_classes: int = NUM_CLASSES) -> np.ndarray:
-    """int64 [C]: in how many loaded videos each entity appears."""
-    return np.bincount(index.label_values, minlength=num_classes)
 
 
 # --------------------------------------------------------------------------- YouTube link

@@ -158,6 +158,11 @@ def rerank_features(mlp: np.ndarray, neighbour: np.ndarray, class_prior: np.ndar
     return np.stack(columns, axis=-1).astype(np.float32), picked.astype(np.int64)
 
 
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    """float32 logistic of ``logits`` (clipped to ±30 so exp never overflows)."""
+    return (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+
+
 def rerank_forward(layers: list, values: np.ndarray) -> np.ndarray:
     """float32 [...] probabilities of the re-ranker MLP (ReLU hidden layers, sigmoid output)
     for standardised ``values`` float [..., F]; ``layers`` = [w1, b1, w2, b2, …]."""
@@ -166,8 +171,7 @@ def rerank_forward(layers: list, values: np.ndarray) -> np.ndarray:
         hidden = hidden @ layers[number] + layers[number + 1]
         if number + 2 < len(layers):
             hidden = np.maximum(hidden, 0.0)
-    logits = hidden[..., 0]
-    return (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+    return _sigmoid(hidden[..., 0])
 
 
 @dataclass
@@ -211,7 +215,7 @@ class VideoLevelModel:
         for weight1, bias1, weight2, bias2 in members:
             hidden = np.maximum(features @ weight1 + bias1, 0.0)
             logits = hidden @ weight2 + bias2
-            total += (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+            total += _sigmoid(logits)
         return total / np.float32(len(members))
 
     def bank_class_counts(self) -> np.ndarray:
@@ -476,10 +480,7 @@ def _train_mlp(features: np.ndarray, labels: np.ndarray, settings: dict, seed: i
 def _fold_numbers(index: VideoIndex, rows: np.ndarray, folds: int) -> np.ndarray:
     """int [n]: a fold for each row, whole shards per fold (shard position % folds); rows % folds
     when the rows come from fewer shards than folds."""
-    shard_of_row = np.full(len(index), -1, dtype=np.int64)
-    for position, name in enumerate(index.shard_names):
-        shard_of_row[index.shard_rows(name)] = position
-    shards = shard_of_row[rows]
+    shards = index.shard_of(rows)
     if np.unique(shards).size >= folds:
         return shards % folds
     return np.arange(rows.size) % folds
@@ -581,6 +582,8 @@ def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | No
         model.reranker, model.rerank_mean, model.rerank_std = _fit_reranker(values, targets, settings)
         model.class_prior = prior
     settings["rerank"] = bool(folds)
+    settings["architecture"] = ("mlp-ensemble" if members > 1 else "mlp") + ("+knn" if use_bank else "") + (
+        "+reranker" if folds else "")
     settings["train_seconds"] = round(time.perf_counter() - started, 1)
     settings["train_videos"] = int(rows.size)
     return model

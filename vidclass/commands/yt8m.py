@@ -19,6 +19,8 @@ HELP = "Explore YouTube-8M; train and evaluate the video-level model."
 
 def add_arguments(parser):
     """Register the yt8m sub-commands."""
+    from vidclass.yt8m import MATCH_MODES
+
     actions = parser.add_subparsers(dest="yt8m_action", metavar="ACTION", required=True)
 
     index = actions.add_parser("index", help="Read the shards into the cached index and report counts.")
@@ -34,7 +36,7 @@ def add_arguments(parser):
     filtering.add_argument("--shards", nargs="+", default=None, help="globs of shards (default: the asset store's)")
     filtering.add_argument("--vertical", default=None, help='e.g. "Food & Drink"')
     filtering.add_argument("--entity", action="append", default=[], help="name, KG id or index; repeat for several")
-    filtering.add_argument("--match", choices=("any", "all"), default="any")
+    filtering.add_argument("--match", choices=MATCH_MODES, default="any")
     filtering.add_argument("--min-labels", type=int, default=None)
     filtering.add_argument("--max-labels", type=int, default=None)
     filtering.add_argument("--limit", type=int, default=20)
@@ -148,7 +150,6 @@ def _run_train(args) -> int:
         config["seed"] = args.seed
     if args.no_neighbours:
         config["mlp_weight"] = 1.0
-        config["architecture"] = "mlp-ensemble" if config.get("members", 2) > 1 else "mlp"
     index = yt8m.load_index(args.shards, feature_dtype="float32")
     _skipped_note(index)
     held_out_index = None
