@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from vidclass import store
+from vidclass.store import sha256_of
 from vidclass.errors import VidclassError
 
 BASE_URL_VARIABLE = "VIDCLASS_FETCH_BASE_URL"
@@ -56,15 +57,6 @@ class FetchedFile:
     path: Path
     status: str
     bytes: int
-
-
-def sha256_of(path: Path) -> str:
-    """The sha256 (hex) of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def is_intact(path: Path, item: store.AssetFile) -> bool:

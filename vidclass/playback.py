@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import cv2
 import numpy as np
 
 from vidclass.errors import BadInputError
+from vidclass.video import shrink_if_huge
 
 # GIF defaults: longest side, byte cap, per-frame duration range (GIF stores centiseconds).
 GIF_MAX_SIDE = 320
@@ -179,13 +179,9 @@ def _as_duration_arg(durations: list[int]):
 
 def _shrink_frames(frames: np.ndarray, max_side: int) -> np.ndarray:
     """Frames resized so the longest side is ≤ ``max_side`` (aspect kept, area filter)."""
-    height, width = frames.shape[1:3]
-    longest = max(height, width)
-    if longest <= max_side:
+    if max(frames.shape[1:3]) <= max_side:
         return frames
-    scale = max_side / longest
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in frames])
+    return np.stack([shrink_if_huge(frame, max_side) for frame in frames])
 
 
 def _thin(frames: np.ndarray, durations: list[int]) -> tuple[np.ndarray, list[int]]:

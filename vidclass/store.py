@@ -17,6 +17,7 @@ project's own ``asset_registry.tsv`` beside this module.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -167,3 +168,12 @@ def find_all(relative_folder: str, pattern: str) -> list[Path]:
             for path in sorted(folder.glob(pattern)):
                 found.setdefault(path.name, path)
     return [found[name] for name in sorted(found)]
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """The sha256 (hex) of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

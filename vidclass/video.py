@@ -31,6 +31,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from vidclass.errors import BadInputError  # noqa: E402
+from vidclass.store import sha256_of  # noqa: E402
 
 try:  # OpenCV's own "can't open" warnings: same reason
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -124,14 +125,9 @@ class Clip:
 
     def content_hash(self) -> str:
         """sha256 of the clip's bytes (hex): the key for caches of this clip."""
-        digest = hashlib.sha256()
         if self.data is not None:
-            digest.update(self.data)
-        else:
-            with open(self.path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-        return digest.hexdigest()
+            return hashlib.sha256(self.data).hexdigest()
+        return sha256_of(self.path)
 
     def read_bytes(self) -> bytes:
         """The clip's bytes."""

@@ -10,7 +10,6 @@ fetches it (exit code 2, from ``vidclass.cli``).
 from __future__ import annotations
 
 import json
-import sys
 
 NAME = "classify"
 HELP = "Classify video clips with MoViNet (Kinetics-600) or the CNN-GRU and print the top labels."
@@ -84,8 +83,6 @@ def run(args) -> int:
     for path in args.clips:
         try:
             result = classifier.classify(path, top_k=args.top_k)
-        except KeyboardInterrupt:
-            raise
         except Exception as error:  # one clip failing never stops the others
             failed = True
             result = error_sentence(error)
@@ -94,5 +91,4 @@ def run(args) -> int:
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             print("\n".join(table_lines(str(path), result)), flush=True)
-    sys.stdout.flush()
     return 1 if failed else 0
