@@ -30,14 +30,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("VIDCLASS_HOME", str((ROOT.parent / "shared").resolve()))
+from bench_setup import ROOT  # noqa: E402  (paths and VIDCLASS_HOME)
 
-from e2e.browser import sync_playwright_or_explain, free_port, launch_chromium, stop_server  # noqa: E402
+from e2e.browser import sync_playwright_or_exit, free_port, launch_chromium, stop_server  # noqa: E402
 
 TARGET_SECONDS = 3.0
 PEER_APP = '''import tensorflow as tf  # the naive way: the model library loads before anything shows
@@ -115,9 +110,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    sync_playwright = sync_playwright_or_explain("the first paint")
-    if sync_playwright is None:
-        return 1
+    sync_playwright = sync_playwright_or_exit("the first paint")
 
     tensorflow_imported, import_seconds = home_imports_pull_tensorflow()
     print(f"importing the Home page's modules ({HOME_IMPORTS.removeprefix('import ')}): "

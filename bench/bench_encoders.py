@@ -23,9 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VIDCLASS_HOME", str(ROOT.parent / "shared"))
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 

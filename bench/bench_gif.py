@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import io
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench_setup import ROOT  # noqa: E402  (paths and VIDCLASS_HOME)
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402

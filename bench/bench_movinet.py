@@ -27,10 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VIDCLASS_HOME", str((ROOT.parent / "shared").resolve()))
+from bench_setup import ROOT  # noqa: E402  (paths and VIDCLASS_HOME)
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402

@@ -29,9 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 
 NUM_FRAMES = 16
 SIZE = 224

@@ -18,17 +18,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VIDCLASS_HOME", str((ROOT.parent / "shared").resolve()))
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 
 import psutil  # noqa: E402
 

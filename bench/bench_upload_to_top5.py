@@ -23,7 +23,6 @@ ratio cold / warm. Needs Debian's Chromium and Playwright's Python package.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import subprocess
@@ -32,15 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("VIDCLASS_HOME", str((ROOT.parent / "shared").resolve()))
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 
 from e2e.browser import (  # noqa: E402
-    sync_playwright_or_explain,
+    sync_playwright_or_exit,
     go_to_page,
     launch_chromium,
     new_app_page,
@@ -131,9 +125,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--warm-runs", type=int, default=5)
     args = parser.parse_args()
-    sync_playwright = sync_playwright_or_explain("in the browser")
-    if sync_playwright is None:
-        return 1
+    sync_playwright = sync_playwright_or_exit("in the browser")
 
     with tempfile.TemporaryDirectory(prefix="vidclass-bench-top5-") as folder, sync_playwright() as playwright:
         clips = ten_second_clips(Path(folder), 1 + args.warm_runs)

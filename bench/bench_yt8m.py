@@ -12,11 +12,8 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VIDCLASS_HOME", str(ROOT.parent / "shared"))
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402

@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VIDCLASS_HOME", str(ROOT.parent / "shared"))
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from vidclass import store  # noqa: E402

@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("VIDCLASS_HOME", str((ROOT.parent / "shared").resolve()))
+from bench_setup import ROOT  # noqa: E402  (paths and VIDCLASS_HOME)
 
 import numpy as np  # noqa: E402
 

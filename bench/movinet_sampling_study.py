@@ -22,15 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VIDCLASS_HOME", str((ROOT.parent / "shared").resolve()))
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 
 import numpy as np  # noqa: E402
 

@@ -44,13 +44,17 @@ def chromium_path() -> str | None:
     return None
 
 
-def sync_playwright_or_explain(what: str):
-    """Playwright's ``sync_playwright``, or None after printing why ``what`` can't be measured."""
+def sync_playwright_or_exit(what: str):
+    """Playwright's ``sync_playwright`` for a benchmark; without Chromium or Playwright, print why
+    ``what`` can't be measured and exit with status 1."""
     if chromium_path() is None:
         print(f"Chromium is not installed (apt-get install chromium): cannot measure {what}")
-        return None
-    from playwright.sync_api import sync_playwright
-
+        raise SystemExit(1)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print(f"Playwright is not installed (pip install -r requirements.txt): cannot measure {what}")
+        raise SystemExit(1) from None
     return sync_playwright
 
 
