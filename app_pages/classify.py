@@ -8,13 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, results
-from vidclass.classifiers import model_names
 
 TIMELINE_LABELS = 5
-MODEL_TITLES = {
-    "movinet": "MoViNet-A0 streaming — 600 everyday actions (Kinetics-600)",
-    "cnn-gru": "CNN + GRU — the UCF101 classes it was trained on",
-}
+MOVINET_TITLE = "MoViNet-A0 streaming — 600 everyday actions (Kinetics-600)"
 
 
 def cnn_gru_choices() -> list[tuple[str, dict, str]]:
@@ -34,11 +30,10 @@ def cnn_gru_choices() -> list[tuple[str, dict, str]]:
 
 def model_choices() -> dict[str, tuple[str, dict, str]]:
     """{choice id: (model name, load options, title)} of every model the page can run."""
-    choices = {"movinet": ("movinet", {}, MODEL_TITLES["movinet"])}
-    if "cnn-gru" in model_names():
-        for name, options, title in cnn_gru_choices():
-            choice_id = "cnn-gru" if not options else f"cnn-gru:{options['head']}"
-            choices[choice_id] = (name, options, title)
+    choices = {"movinet": ("movinet", {}, MOVINET_TITLE)}
+    for name, options, title in cnn_gru_choices():
+        choice_id = "cnn-gru" if not options else f"cnn-gru:{options['head']}"
+        choices[choice_id] = (name, options, title)
     return choices
 
 

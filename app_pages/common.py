@@ -21,7 +21,6 @@ from vidclass.video import Clip, VideoInfo, probe
 
 CLIP_KEY = "current_clip"
 CLIP_HASH_KEY = "current_clip_hash"
-UPLOAD_TYPES = ["mp4", "avi", "mov", "mkv", "webm", "gif", "m4v"]
 
 # Example gallery: every clip in data/clips plus the first clip of these UCF101 classes.
 GALLERY_UCF101_CLASSES = ("Archery", "Basketball", "Fencing", "TennisSwing")

@@ -18,7 +18,7 @@ from vidclass.predictions import Prediction
 DEFAULT_CONFIDENCE = 0.40
 
 
-def top_k_chart(prediction: Prediction, height: int | None = None) -> None:
+def top_k_chart(prediction: Prediction) -> None:
     """A horizontal bar chart of the top-k labels with percentages."""
     table = pd.DataFrame(
         {
@@ -37,7 +37,7 @@ def top_k_chart(prediction: Prediction, height: int | None = None) -> None:
         )
     )
     text = bars.mark_text(align="left", dx=3).encode(text="percent:N")
-    st.altair_chart((bars + text).properties(height=height or 32 * len(table) + 20), width="stretch")
+    st.altair_chart((bars + text).properties(height=32 * len(table) + 20), width="stretch")
 
 
 def confidence_note(prediction: Prediction, threshold: float = DEFAULT_CONFIDENCE) -> None:
@@ -69,11 +69,11 @@ def closed_set_note(prediction: Prediction) -> None:
     st.caption(f"This model only knows {len(prediction.class_names)} classes: {common.plain(names)}.")
 
 
-def frames_gif(prediction: Prediction, clip_hash: str, caption: str | None = None) -> None:
+def frames_gif(prediction: Prediction, clip_hash: str) -> None:
     """The GIF of exactly the frames the model saw."""
     frames = prediction.frames
     gif = common.gif_bytes(clip_hash, f"{prediction.model}-{frames.config.key()}", frames)
-    st.image(gif, caption=caption or f"The {frames.num_real} frames the model saw")
+    st.image(gif, caption=f"The {frames.num_real} frames the model saw")
 
 
 def timing_line(prediction: Prediction) -> None:
