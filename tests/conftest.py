@@ -91,3 +91,12 @@ def open_page(page: str, session: dict | None = None, query: dict | None = None,
         at.query_params[key] = value
     at.switch_page(page)
     return at.run()
+
+
+@pytest.fixture(scope="session")
+def mobilenet_v2(shared_home):
+    """The MobileNetV2 frame encoder from the asset store (loaded once per session)."""
+    from vidclass.encoders import MOBILENET_V2_PATH, load_encoder
+
+    require_asset(shared_home, MOBILENET_V2_PATH)
+    return load_encoder("mobilenet_v2")

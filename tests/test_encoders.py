@@ -11,7 +11,6 @@ from tests.conftest import require_asset
 from vidclass.encoders import (
     ENCODER_DIMENSIONS,
     MOBILENET_V1_PATH,
-    MOBILENET_V2_PATH,
     InceptionV3Encoder,
     encoder_names,
     load_encoder,
@@ -32,12 +31,6 @@ def real_frames(shared_home):
         clip = sorted(folder.glob("*.mp4"))[0]
         frames[name] = sample_frames(clip, SamplingConfig(num_frames=4, size=224)).frames
     return frames
-
-
-@pytest.fixture(scope="module")
-def mobilenet_v2(shared_home):
-    require_asset(shared_home, MOBILENET_V2_PATH)
-    return load_encoder("mobilenet_v2")
 
 
 def _cosine(a, b):

@@ -197,10 +197,8 @@ def test_files_already_in_the_shared_home_are_not_downloaded(shared_home, tmp_pa
     assert requests == []
 
 
-def test_server_errors_and_unknown_names(empty_store, serve, tmp_path, monkeypatch):
+def test_server_errors_and_unknown_names(empty_store, serve):
     home, _ = empty_store
-    empty_site = tmp_path / "site"
-    empty_site.mkdir()
     base_url, _ = serve()
     with pytest.raises(fetching.DownloadError, match="404"):
         fetching.fetch(["movinet"], base_url=base_url + "/nothing-here")

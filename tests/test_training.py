@@ -40,14 +40,6 @@ def subset_folder(shared_home, tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def mobilenet_v2(shared_home):
-    from vidclass.encoders import MOBILENET_V2_PATH, load_encoder
-
-    require_asset(shared_home, MOBILENET_V2_PATH)
-    return load_encoder("mobilenet_v2")
-
-
 def test_feature_cache_skips_extraction_the_second_time_and_skips_unreadable_clips(subset_folder, mobilenet_v2, tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video")

@@ -8,14 +8,13 @@ is missing the tests skip with the reason (CI installs both).
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from .browser import ARTIFACTS, ROOT, RUN_TIMEOUT_MS, chromium_path, launch_chromium, new_app_page, open_app, start_server, stop_server
+from .browser import ARTIFACTS, RUN_TIMEOUT_MS, chromium_path, launch_chromium, new_app_page, open_app, start_server, stop_server
 
 
 # --- fixtures ------------------------------------------------------------------------------
@@ -29,12 +28,9 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def home_dir() -> Path:
-    """The asset store the server reads (``VIDCLASS_HOME``); skip when it is absent."""
-    home = Path(os.environ.get("VIDCLASS_HOME", ROOT.parent / "shared"))
-    if not (home / "data" / "clips").is_dir():
-        pytest.skip(f"VIDCLASS_HOME={home} has no data/clips: the browser tests need ../shared")
-    return home
+def home_dir(shared_home, clips_dir) -> Path:
+    """The asset store the server reads (``VIDCLASS_HOME``); skip when it has no example clips."""
+    return shared_home
 
 
 @pytest.fixture(scope="session")
