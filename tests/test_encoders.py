@@ -1,7 +1,9 @@
-"""Frame encoders: shapes, dtypes, determinism on real frames, and InceptionV3 weight plumbing."""
+"""Frame encoders: shapes, dtypes, determinism on real frames, MoViNet streaming features,
+combined encoders, and InceptionV3 weight plumbing."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -12,9 +14,12 @@ from vidclass.encoders import (
     ENCODER_DIMENSIONS,
     MOBILENET_V1_PATH,
     InceptionV3Encoder,
+    available_encoders,
     encoder_names,
     load_encoder,
 )
+from vidclass.movinet import MODEL_PATH as MOVINET_PATH
+from vidclass.training import encode_views
 from vidclass.errors import BadInputError
 from vidclass.sampling import SamplingConfig, sample_frames
 
@@ -38,9 +43,15 @@ def _cosine(a, b):
 
 
 def test_registry_names_and_unknown_encoder():
-    assert encoder_names() == ["mobilenet_v2", "mobilenet_v1", "inception_v3"]
-    with pytest.raises(BadInputError, match="Unknown encoder 'resnet'"):
-        load_encoder("resnet")
+    assert encoder_names() == ["mobilenet_v2", "mobilenet_v1", "inception_v3", "movinet_a0", "mobilenet_v2+movinet_a0"]
+    for name in ("resnet", "mobilenet_v2+resnet", "movinet_a0+movinet_a0"):
+        with pytest.raises(BadInputError, match=re.escape(f"Unknown encoder '{name}'")):
+            load_encoder(name)
+
+
+def test_available_encoders_are_the_ones_whose_files_are_here(shared_home):
+    require_asset(shared_home, MOVINET_PATH)
+    assert available_encoders() == ["mobilenet_v2", "mobilenet_v1", "movinet_a0"]  # no InceptionV3 weights here
 
 
 def test_mobilenet_v2_gives_deterministic_1280_d_float_features(mobilenet_v2, real_frames):
@@ -73,6 +84,52 @@ def test_mobilenet_v1_gives_deterministic_1024_d_features(shared_home, real_fram
     assert features.shape == (4, 1024) and features.dtype == np.float32
     np.testing.assert_array_equal(features, encoder.encode(real_frames["Fencing"]))
     assert features.max() > 0
+
+
+@pytest.fixture(scope="module")
+def movinet_a0(shared_home):
+    require_asset(shared_home, MOVINET_PATH)
+    return load_encoder("movinet_a0")
+
+
+def test_movinet_a0_features_are_the_streaming_logits_of_the_clip_so_far(movinet_a0, shared_home):
+    """Row t = MoViNet's Kinetics-600 logits after frames 0..t: the last row is the
+    classifier's own answer for the clip, and every call starts a fresh clip."""
+    from vidclass.movinet import load_classifier
+
+    clip = sorted(require_asset(shared_home, f"{UCF}/Archery").glob("*.mp4"))[0]
+    frames = sample_frames(clip, SamplingConfig(num_frames=8, size=172)).frames
+    features = movinet_a0.encode(frames)
+    assert movinet_a0.streaming and movinet_a0.input_size == 172
+    assert features.shape == (8, 600) and features.dtype == np.float32
+    assert features.shape[1] == ENCODER_DIMENSIONS["movinet_a0"]
+    np.testing.assert_allclose(features, load_classifier().stream_logits(frames), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(movinet_a0.encode(frames), features)  # state reset per call
+    # Streaming: frame 4's features depend on the frames before it.
+    assert not np.allclose(movinet_a0.encode(frames[4:5])[0], features[4], atol=1e-3)
+
+
+def test_streaming_encoder_encodes_each_spatial_view_as_its_own_clip(movinet_a0, shared_home):
+    clip = sorted(require_asset(shared_home, f"{UCF}/Fencing").glob("*.mp4"))[0]
+    wide = sample_frames(clip, SamplingConfig(num_frames=5, size=(172, 229))).frames
+    by_view = encode_views(movinet_a0, wide, 3)
+    assert by_view.shape == (3, 5, 600)
+    np.testing.assert_allclose(by_view[2], movinet_a0.encode(np.ascontiguousarray(wide[:, :, -172:])), atol=1e-5)
+
+
+def test_combined_encoder_concatenates_its_parts_at_their_own_sizes(mobilenet_v2, movinet_a0, real_frames):
+    from vidclass.sampling import fit_frame
+
+    combined = load_encoder("mobilenet_v2+movinet_a0")
+    assert load_encoder("mobilenet_v2+movinet_a0") is combined
+    assert combined.name == "mobilenet_v2+movinet_a0"
+    assert (combined.dimension, combined.input_size, combined.streaming) == (1880, 224, True)
+    frames = real_frames["Archery"]
+    features = combined.encode(frames)
+    assert features.shape == (4, 1880) and features.dtype == np.float32
+    np.testing.assert_array_equal(features[:, :1280], mobilenet_v2.encode(frames))
+    small = np.stack([fit_frame(frame, 172, 172, "stretch") for frame in frames])
+    np.testing.assert_allclose(features[:, 1280:], movinet_a0.encode(small), atol=1e-5)
 
 
 def test_encoders_refuse_wrong_frames(mobilenet_v2):

@@ -2,11 +2,14 @@
 
 One interface for every encoder (``FrameEncoder``):
 
-* ``name``        — registry name (``inception_v3``, ``mobilenet_v2``, ``mobilenet_v1``)
+* ``name``        — registry name (``inception_v3``, ``mobilenet_v2``, ``mobilenet_v1``,
+  ``movinet_a0``)
 * ``dimension``   — length D of one frame's feature vector
 * ``input_size``  — the square side, in pixels, frames must be sampled at
 * ``encode(frames)`` — uint8 RGB [T, S, S, 3] → float32 [T, D], the model's own
   preprocessing applied inside, in as few runtime calls as the runtime allows.
+* ``streaming``   — True when a frame's features depend on the frames before it (the
+  model carries state): ``encode`` must then get one clip's frames, in time order.
 
 Encoders:
 
@@ -18,6 +21,10 @@ Encoders:
   ``MobilenetV2/Logits/AvgPool`` (read with ``experimental_preserve_all_tensors``),
   dequantized with its scale and zero point.
 * ``mobilenet_v1`` — the uint8 TFLite MobileNetV1 embedding extractor, 1024-d, dequantized.
+* ``movinet_a0`` — not an ImageNet CNN but the streaming video network MoViNet-A0
+  (Kinetics-600, int8 TFLite, ``vidclass.movinet``): after each frame, the 600 Kinetics
+  logits of the clip so far, so the GRU reads how the action evidence builds up. It
+  carries Kinetics-600 action knowledge (motion included) to the head, at ~4 ms a frame.
 
 The TFLite files have a fixed batch of 1 inside (a reshape to [1, 1001]): resizing the
 input to [T, 224, 224, 3] fails to prepare (measured with ai-edge-litert 2.3, both with
@@ -51,6 +58,7 @@ class FrameEncoder:
     name = ""
     dimension = 0
     input_size = 224
+    streaming = False
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -168,6 +176,62 @@ class MobileNetV1Encoder(TFLiteEncoder):
     feature_tensor = None
 
 
+class MovinetA0Encoder(FrameEncoder):
+    """MoViNet-A0-Stream as an encoder: frame t → the Kinetics-600 logits after frames 0..t.
+
+    Input frames are 172 × 172 (the model's size); states start at zero for every
+    ``encode`` call, so one call = one clip (``streaming``). 600-d, float32.
+    """
+
+    name = "movinet_a0"
+    dimension = 600
+    input_size = 172
+    streaming = True
+
+    def __init__(self, model_file: str | Path | None = None):
+        super().__init__()
+        from vidclass import movinet
+
+        self.path = Path(model_file) if model_file else store.find(movinet.MODEL_PATH, movinet.ASSET_NAME)
+        self._interpreter = movinet.StreamingInterpreter(self.path)
+        self.dimension = self._interpreter.num_classes
+        self.input_size = movinet.FRAME_SIZE
+
+    def _encode(self, frames: np.ndarray) -> np.ndarray:
+        return self._interpreter.stream(frames)
+
+
+class CombinedEncoder(FrameEncoder):
+    """Several encoders side by side: each frame's features are their features concatenated.
+
+    Frames come at the largest input size of the parts; each part gets them resized to its
+    own. ``mobilenet_v2+movinet_a0`` gives the GRU what a frame shows (ImageNet) and how
+    the action builds up (Kinetics-600): 1280 + 600 = 1880-d.
+    """
+
+    streaming = False
+
+    def __init__(self, parts: list[FrameEncoder]):
+        super().__init__()
+        if len(parts) < 2:
+            raise ValueError(f"a combined encoder needs at least two parts, got {len(parts)}")
+        self.parts = list(parts)
+        self.name = "+".join(part.name for part in self.parts)
+        self.dimension = sum(part.dimension for part in self.parts)
+        self.input_size = max(part.input_size for part in self.parts)
+        self.streaming = any(part.streaming for part in self.parts)
+
+    def _encode(self, frames: np.ndarray) -> np.ndarray:
+        from vidclass.sampling import fit_frame
+
+        features = []
+        for part in self.parts:
+            size = part.input_size
+            resized = frames if size == self.input_size else np.stack([fit_frame(frame, size, size, "stretch") for frame in frames])
+            features.append(part.encode(resized))
+        return np.concatenate(features, axis=1)
+
+
 # --- Keras encoder ------------------------------------------------------------------
 
 
@@ -239,26 +303,40 @@ ENCODERS = {
     "mobilenet_v2": MobileNetV2Encoder,
     "mobilenet_v1": MobileNetV1Encoder,
     "inception_v3": InceptionV3Encoder,
+    "movinet_a0": MovinetA0Encoder,
 }
 
-ENCODER_DIMENSIONS = {"mobilenet_v2": 1280, "mobilenet_v1": 1024, "inception_v3": 2048}
+ENCODER_DIMENSIONS = {"mobilenet_v2": 1280, "mobilenet_v1": 1024, "inception_v3": 2048, "movinet_a0": 600}
 
 _loaded: dict[tuple, FrameEncoder] = {}
 _loaded_lock = threading.Lock()
 
 
+# Combinations offered by name (any "a+b" of registered encoders loads).
+COMBINATIONS = ("mobilenet_v2+movinet_a0",)
+
+
 def encoder_names() -> list[str]:
-    """Names accepted by ``load_encoder``."""
-    return list(ENCODERS)
+    """Names accepted by ``load_encoder``: the single encoders, then ``COMBINATIONS``."""
+    return list(ENCODERS) + list(COMBINATIONS)
 
 
 def load_encoder(name: str, **options) -> FrameEncoder:
-    """The encoder ``name`` (one shared instance per name and options in this process).
+    """The encoder ``name`` (one shared instance per name and options in this process);
+    ``"a+b"`` combines registered encoders (``CombinedEncoder``; options go to none).
 
     ``BadInputError`` for an unknown name; ``AssetMissingError`` when its model is missing.
     """
-    if name not in ENCODERS:
-        raise BadInputError(f"Unknown encoder '{name}': choose one of {', '.join(ENCODERS)}.")
+    part_names = name.split("+")
+    unknown = [part for part in part_names if part not in ENCODERS]
+    if unknown or len(set(part_names)) != len(part_names):
+        raise BadInputError(f"Unknown encoder '{name}': choose one of {', '.join(encoder_names())}.")
+    if len(part_names) > 1:
+        if options:
+            raise ValueError(f"a combined encoder takes no options, got {sorted(options)}")
+        parts = [load_encoder(part) for part in part_names]
+        with _loaded_lock:
+            return _loaded.setdefault((name, ()), CombinedEncoder(parts))
     key = (name, tuple(sorted((k, str(v)) for k, v in options.items())))
     with _loaded_lock:
         if key not in _loaded:
@@ -271,10 +349,16 @@ def available_encoders() -> list[str]:
 
     ``inception_v3`` counts only with a local weights file (no download is tried).
     """
+    from vidclass import movinet
+
     names = []
-    for name, relative in (("mobilenet_v2", MOBILENET_V2_PATH), ("mobilenet_v1", MOBILENET_V1_PATH)):
+    for name, relative, asset in (
+        ("mobilenet_v2", MOBILENET_V2_PATH, "mobilenet_v2"),
+        ("mobilenet_v1", MOBILENET_V1_PATH, "mobilenet_v1"),
+        ("movinet_a0", movinet.MODEL_PATH, movinet.ASSET_NAME),
+    ):
         try:
-            store.find(relative, name)
+            store.find(relative, asset)
         except AssetMissingError:
             continue
         names.append(name)
