@@ -51,7 +51,8 @@ def test_registry_names_and_unknown_encoder():
 
 def test_available_encoders_are_the_ones_whose_files_are_here(shared_home):
     require_asset(shared_home, MOVINET_PATH)
-    assert available_encoders() == ["mobilenet_v2", "mobilenet_v1", "movinet_a0"]  # no InceptionV3 weights here
+    # No InceptionV3 weights here; the combination is offered because both its parts are.
+    assert available_encoders() == ["mobilenet_v2", "mobilenet_v1", "movinet_a0", "mobilenet_v2+movinet_a0"]
 
 
 def test_mobilenet_v2_gives_deterministic_1280_d_float_features(mobilenet_v2, real_frames):

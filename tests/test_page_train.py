@@ -62,7 +62,7 @@ def test_train_page_trains_and_saves_a_head_from_a_zip(tiny_zip, tmp_path, monke
     assert "page\\-test" in at.success[0].value
     heads = {info.name: info for info in list_heads()}
     assert heads["page-test"].class_names == list(CLASSES)
-    assert heads["page-test"].encoder == "mobilenet_v2"
+    assert heads["page-test"].encoder == "mobilenet_v2+movinet_a0"  # the default: the best measured
     assert json.loads((heads["page-test"].path / "config.json").read_text())["views"] == 6
     left_out = " ".join(str(frame.value) for frame in at.dataframe)
     assert "broken.mp4" in left_out and "escape.mp4" in left_out and "loose.mp4" in left_out
@@ -103,4 +103,5 @@ def test_train_page_offers_the_class_folders_of_the_asset_store(shared_home):
     assert not at.exception
     options = at.selectbox(key="train_folder").options
     assert "data/ucf101/train" in options
-    assert at.selectbox(key="train_encoder").value == "mobilenet_v2"
+    assert at.selectbox(key="train_encoder").value == "mobilenet_v2+movinet_a0"
+    assert "movinet_a0" in at.selectbox(key="train_encoder").options

@@ -165,7 +165,7 @@ def test_train_with_six_views_then_classify(subset_folder, mobilenet_v2, tmp_pat
     out = tmp_path / "views-head"
     code = main([
         "train", "--data", str(subset_folder), "--out", str(out), "--frames", "4", "--epochs", "3",
-        "--quiet", "--units", "8", "--projection", "16", "--views", "6",
+        "--quiet", "--units", "8", "--projection", "16", "--views", "6", "--encoder", "mobilenet_v2",
     ])
     assert code == 0
     assert json.loads((out / "config.json").read_text())["views"] == 6

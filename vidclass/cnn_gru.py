@@ -1,4 +1,8 @@
-"""The CNN + GRU classifier: frame features from a frozen ImageNet CNN → a masked GRU head.
+"""The CNN + GRU classifier: frame features from frozen CNNs → a masked GRU head.
+
+The encoders (``vidclass.encoders``) are ImageNet CNNs (MobileNet, InceptionV3), the
+streaming action network MoViNet-A0, or a combination; the shipped head uses
+``mobilenet_v2+movinet_a0`` (ImageNet picture features + Kinetics-600 action scores).
 
 A *head folder* holds everything a trained head needs:
 

@@ -53,10 +53,11 @@ CARDS = (
         key="cnn-gru",
         title="CNN + GRU — UCF101, 11 classes",
         what=(
-            "An ImageNet picture model (MobileNet) describes each sampled frame; a small recurrent network "
-            "(GRU) reads those descriptions in order and picks one of the classes it was trained on."
+            "An ImageNet picture model (MobileNet) describes each sampled frame and the MoViNet action model "
+            "adds how the action builds up (its Kinetics-600 scores so far); a small recurrent network (GRU) "
+            "reads those descriptions in order and picks one of the classes it was trained on."
         ),
-        source="Frame encoder: MobileNet from Google Coral's test data; GRU head: trained by vidclass on UCF101",
+        source="Frame encoders: MobileNet from Google Coral's test data and the MoViNet-A0 above; GRU head: trained by vidclass on UCF101",
         source_url="https://raw.githubusercontent.com/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41/mobilenet_v2_1.0_224_quant.tflite",
         licence="Encoder Apache-2.0; UCF101 for research use",
         knows="11 UCF101 classes (see below); heads you train in the app know your classes",
