@@ -24,18 +24,19 @@ def store_folder_choices() -> dict[str, list]:
     return choices
 
 
-def choose_clips() -> list[Clip]:
-    """Uploaded clips, or the clips of a folder in the asset store."""
+def choose_clips() -> tuple[list[Clip], tuple[str, ...]]:
+    """Uploaded clips, or the clips of a folder in the asset store, and what identifies them
+    (the uploads' ids or the paths, so a rerun does not hash every clip again)."""
     source = st.radio("Clips", ("Upload several", "A folder of examples"), horizontal=True)
     if source == "Upload several":
         uploads = st.file_uploader("Drop clips here", accept_multiple_files=True, key="batch_uploads") or []
-        return [Clip.from_bytes(item.name, item.getvalue()) for item in uploads]
+        return [Clip.from_bytes(item.name, item.getvalue()) for item in uploads], tuple(item.file_id for item in uploads)
     choices = store_folder_choices()
     if not choices:
         st.warning(f"No example folders in {store.home()}: upload clips instead.", icon="📦")
-        return []
+        return [], ()
     folder = st.selectbox("Folder", list(choices), format_func=lambda f: f"{f} ({len(choices[f])} clips)")
-    return [Clip.from_path(path) for path in choices[folder]]
+    return [Clip.from_path(path) for path in choices[folder]], tuple(str(path) for path in choices[folder])
 
 
 def show_results(rows: list[dict]) -> None:
@@ -51,9 +52,9 @@ def show_results(rows: list[dict]) -> None:
 
 def show_batch() -> None:
     """The page body."""
-    clips = choose_clips()
+    clips, identity = choose_clips()
     model = st.selectbox("Model", model_names(), format_func=lambda name: MODEL_TITLES.get(name, name))
-    key = (model, tuple(common.hash_of(clip) if clip.data is not None else str(clip.path) for clip in clips))
+    key = (model, identity)
     if st.button("Classify all", type="primary", disabled=not clips):
         classifier = common.load_classifier_cached(model)
         report = results.progress_reporter("Classifying…")

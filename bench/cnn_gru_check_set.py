@@ -4,6 +4,8 @@ The check set is the first clip of groups g24 and g25 of every class, classified
 end (decode, views, encode, head) by the shipped head. Those clips are in its training
 data, so this is a regression check (the test suite re-runs it and must get the same
 count), not an accuracy estimate — that is 'accuracy', from group cross-validation.
+It also prints the median time to classify one clip (decode + encode + head, the first
+clip left out as warm-up), which is not written anywhere.
 
 Run from the repo root after `vidclass train … --out assets/cnn_gru_ucf101`:
 ``VIDCLASS_HOME=../shared python bench/cnn_gru_check_set.py``
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 
 import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -29,11 +32,13 @@ def check_set_clips(class_names: list[str]) -> list[str]:
 def main() -> int:
     classifier = load_classifier()
     clips = check_set_clips(classifier.class_names)
-    correct = 0
+    correct, seconds = 0, []
     for relative in clips:
-        top = classifier.classify(store.find(relative), top_k=1).top.label
+        prediction = classifier.classify(store.find(relative), top_k=1)
+        top = prediction.top.label
         correct += top == relative.split("/")[-2]
-        print(f"{relative}: {top}")
+        seconds.append(prediction.decode_seconds + prediction.inference_seconds)
+        print(f"{relative}: {top} ({seconds[-1]:.2f} s)")
     metrics_path = SHIPPED_HEAD / "metrics.json"
     metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
     metrics["fixed_check_set"] = {
@@ -45,6 +50,8 @@ def main() -> int:
     }
     metrics_path.write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"check set: {correct}/{len(clips)} correct, written to {metrics_path}")
+    print(f"classify one clip ({classifier.encoder.name}, {classifier.config.views} view(s)): "
+          f"median {statistics.median(seconds[1:]):.2f} s over {len(seconds) - 1} clips")
     return 0
 
 

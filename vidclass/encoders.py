@@ -1,4 +1,4 @@
-"""Frame encoders: a frozen ImageNet CNN that turns each sampled frame into a feature vector.
+"""Frame encoders: frozen networks (ImageNet CNNs, or MoViNet) that turn each sampled frame into a feature vector.
 
 One interface for every encoder (``FrameEncoder``):
 

@@ -362,6 +362,21 @@ def to_rgb(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
+def _advance_to(capture: cv2.VideoCapture, position: int, target: int, seek_gap: float) -> int:
+    """Move ``capture`` from frame ``position`` (the next one ``grab()`` decodes) to
+    ``target``: a seek when the gap exceeds ``seek_gap`` and the backend lands exactly,
+    else by decoding forward. Returns the new position (< ``target`` when the clip ended)."""
+    if target - position > seek_gap:
+        capture.set(cv2.CAP_PROP_POS_FRAMES, target)
+        position = int(capture.get(cv2.CAP_PROP_POS_FRAMES))
+        if position != target:  # the backend could not seek exactly: go forward from the start
+            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            position = 0
+    while position < target and capture.grab():
+        position += 1
+    return position
+
+
 def read_frames(
     path: str | os.PathLike,
     indices: Sequence[int],
@@ -383,14 +398,7 @@ def read_frames(
     try:
         position = 0  # index of the frame the next grab() decodes
         for target in wanted:
-            if target - position > seek_gap:
-                capture.set(cv2.CAP_PROP_POS_FRAMES, target)
-                position = int(capture.get(cv2.CAP_PROP_POS_FRAMES))
-                if position != target:  # the backend could not seek exactly: go forward
-                    capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                    position = 0
-            while position < target and capture.grab():
-                position += 1
+            position = _advance_to(capture, position, target, seek_gap)
             if position < target:
                 break  # the clip ended early
             ok, frame = capture.read()
@@ -412,15 +420,7 @@ def iter_frames(path: str | os.PathLike, start: int = 0, stop: int | None = None
     capture = _open_capture(Path(path))
     seek_gap = _seek_gap(capture, Path(path))
     try:
-        index = 0
-        if start > seek_gap:
-            capture.set(cv2.CAP_PROP_POS_FRAMES, start)
-            index = int(capture.get(cv2.CAP_PROP_POS_FRAMES))
-            if index != start:
-                capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                index = 0
-        while index < start and capture.grab():
-            index += 1
+        index = _advance_to(capture, 0, start, seek_gap)
         while stop is None or index < stop:
             ok, frame = capture.read()
             if not ok or frame is None:

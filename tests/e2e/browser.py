@@ -228,7 +228,8 @@ def assert_no_traceback(page) -> None:
     """No traceback or Streamlit exception box anywhere on the page (visible or folded)."""
     html = page.content()
     assert "Traceback (most recent call last)" not in html
-    assert page.locator('[data-testid="stException"]').count() == 0
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, [boxes.nth(i).inner_text()[:500] for i in range(boxes.count())]
 
 
 def page_source(page_file: str) -> Path:
