@@ -59,7 +59,7 @@ CARDS = (
         ),
         source="Frame encoders: MobileNet from Google Coral's test data and the MoViNet-A0 above; GRU head: trained by vidclass on UCF101",
         source_url="https://raw.githubusercontent.com/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41/mobilenet_v2_1.0_224_quant.tflite",
-        licence="Encoder Apache-2.0; UCF101 for research use",
+        licence="Encoders Apache-2.0; UCF101 for research use",
         knows="11 UCF101 classes (see below); heads you train in the app know your classes",
         metrics_file="cnn_gru_ucf101/metrics.json",
     ),
