@@ -1,5 +1,7 @@
 """Batch: classify several clips at once and download the results as CSV or JSON."""
 
+from typing import Callable
+
 import streamlit as st
 
 from app_pages import common, results
@@ -24,19 +26,20 @@ def store_folder_choices() -> dict[str, list]:
     return choices
 
 
-def choose_clips() -> tuple[list[Clip], tuple[str, ...]]:
-    """Uploaded clips, or the clips of a folder in the asset store, and what identifies them
-    (the uploads' ids or the paths, so a rerun does not hash every clip again)."""
+def choose_clips() -> tuple[Callable[[], list[Clip]], tuple[str, ...]]:
+    """The chosen clips — uploads, or the clips of a folder in the asset store — as a function
+    that makes them (called only when they are classified, so a rerun copies nothing) and what
+    identifies them (the uploads' ids or the paths)."""
     source = st.radio("Clips", ("Upload several", "A folder of examples"), horizontal=True)
     if source == "Upload several":
         uploads = st.file_uploader("Drop clips here", accept_multiple_files=True, key="batch_uploads") or []
-        return [Clip.from_bytes(item.name, item.getvalue()) for item in uploads], tuple(item.file_id for item in uploads)
+        return (lambda: [Clip.from_bytes(item.name, item.getvalue()) for item in uploads]), tuple(item.file_id for item in uploads)
     choices = store_folder_choices()
     if not choices:
         st.warning(f"No example folders in {store.home()}: upload clips instead.", icon="📦")
-        return [], ()
+        return list, ()
     folder = st.selectbox("Folder", list(choices), format_func=lambda f: f"{f} ({len(choices[f])} clips)")
-    return [Clip.from_path(path) for path in choices[folder]], tuple(str(path) for path in choices[folder])
+    return (lambda: [Clip.from_path(path) for path in choices[folder]]), tuple(str(path) for path in choices[folder])
 
 
 def show_results(rows: list[dict]) -> None:
@@ -52,19 +55,22 @@ def show_results(rows: list[dict]) -> None:
 
 def show_batch() -> None:
     """The page body."""
-    clips, identity = choose_clips()
+    make_clips, identity = choose_clips()
     model = st.selectbox("Model", model_names(), format_func=lambda name: MODEL_TITLES.get(name, name))
     key = (model, identity)
-    if st.button("Classify all", type="primary", disabled=not clips):
+    if st.button("Classify all", type="primary", disabled=not identity):
         classifier = common.load_classifier_cached(model)
         report = results.progress_reporter("Classifying…")
-        st.session_state["batch_results"] = {"key": key, "rows": batch.classify_clips(classifier, clips, progress=report)}
-        report.clear()
+        try:
+            rows = batch.classify_clips(classifier, make_clips(), progress=report)
+        finally:
+            report.clear()
+        st.session_state["batch_results"] = {"key": key, "rows": rows}
     stored = st.session_state.get("batch_results")
     if stored and stored["key"] == key:
         show_results(stored["rows"])
-    elif clips:
-        st.caption(f"{len(clips)} clips ready.")
+    elif identity:
+        st.caption(f"{len(identity)} clips ready.")
 
 
 st.title("📚 Batch")

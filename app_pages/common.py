@@ -16,7 +16,7 @@ import streamlit as st
 
 from vidclass import store
 from vidclass.errors import AssetMissingError, VidclassError
-from vidclass.sampling import SampledFrames, SamplingConfig, sample_frames
+from vidclass.sampling import SampledFrames, SamplingConfig, fit_frame, sample_frames
 from vidclass.video import Clip, VideoInfo, probe
 
 CLIP_KEY = "current_clip"
@@ -178,8 +178,6 @@ def thumbnail(path: str, mtime: float) -> bytes | None:
         return None
     if not frames:
         return None
-    from vidclass.sampling import fit_frame
-
     frame = fit_frame(next(iter(frames.values())), 180, 240, "crop")  # one shape for a tidy grid
     ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     return encoded.tobytes() if ok else None

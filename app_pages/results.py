@@ -114,9 +114,11 @@ def classify_and_remember(clip, model: str, options: dict) -> Prediction:
     if key not in results:
         classifier = common.load_classifier_cached(model, **options)
         report = progress_reporter(f"Running {classifier.title}…")
-        with clip.local_path() as path:
-            results[key] = classifier.classify(path, top_k=MAX_TOP_K, progress=report)
-        report.clear()
+        try:
+            with clip.local_path() as path:
+                results[key] = classifier.classify(path, top_k=MAX_TOP_K, progress=report)
+        finally:
+            report.clear()
     return results[key]
 
 

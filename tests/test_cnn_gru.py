@@ -121,7 +121,15 @@ def test_probably_unknown_flags_flat_or_weak_answers():
     assert probably_unknown(_prediction([0.45, 0.45, 0.05, 0.05]))
 
 
-def test_shipped_head_accuracy_on_its_fixed_clip_set_matches_metrics_json(shared_home):
+@pytest.fixture(scope="module")
+def shipped_classifier(shared_home):
+    """The shipped head's classifier (loaded once for the tests that run it)."""
+    if not (cnn_gru.SHIPPED_HEAD / "head.keras").is_file():
+        pytest.skip("assets/cnn_gru_ucf101 is not built yet")
+    return load_classifier()
+
+
+def test_shipped_head_accuracy_on_its_fixed_clip_set_matches_metrics_json(shared_home, shipped_classifier):
     """The shipped head, run end to end (decode, encode, head) on the fixed check set
     recorded in its metrics.json, gets exactly the accuracy written there."""
     metrics_path = cnn_gru.SHIPPED_HEAD / "metrics.json"
@@ -129,7 +137,7 @@ def test_shipped_head_accuracy_on_its_fixed_clip_set_matches_metrics_json(shared
         pytest.skip("assets/cnn_gru_ucf101 is not built yet")
     metrics = json.loads(metrics_path.read_text())
     check = metrics["fixed_check_set"]
-    classifier = load_classifier()
+    classifier = shipped_classifier
     assert classifier.title == "CNN + GRU — UCF101, 11 classes"
     assert len(classifier.class_names) == 11
     correct = 0
@@ -159,10 +167,8 @@ def test_an_averaged_ensemble_saves_loads_and_still_ignores_padding(tmp_path):
     np.testing.assert_allclose(_predict(loaded, other, mask), expected, atol=1e-5)
 
 
-def test_shipped_head_flags_an_out_of_domain_clip_but_not_a_ucf101_one(shared_home):
-    if not (cnn_gru.SHIPPED_HEAD / "head.keras").is_file():
-        pytest.skip("assets/cnn_gru_ucf101 is not built yet")
-    classifier = load_classifier()
+def test_shipped_head_flags_an_out_of_domain_clip_but_not_a_ucf101_one(shared_home, shipped_classifier):
+    classifier = shipped_classifier
     outside = classifier.classify(require_asset(shared_home, "data/clips/jumping_jacks.mp4"))
     inside = classifier.classify(require_asset(shared_home, "data/ucf101/avi/Fencing/v_Fencing_g08_c01.avi"))
     assert probably_unknown(outside)

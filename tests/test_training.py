@@ -111,7 +111,7 @@ def test_train_command_cross_validates_by_group_then_trains_on_everything(subset
     out = tmp_path / "cv-head"
     code = main([
         "train", "--data", str(subset_folder), "--out", str(out), "--frames", "8", "--epochs", "5",
-        "--folds", "2", "--quiet", "--units", "8", "--projection", "16",
+        "--folds", "2", "--quiet", "--units", "8", "--projection", "16", "--encoder", "mobilenet_v2",
     ])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
@@ -182,7 +182,7 @@ def test_train_with_six_views_then_classify(subset_folder, mobilenet_v2, tmp_pat
     # the cache keeps float16 features, hence the tolerance
     np.testing.assert_allclose(prediction.probabilities, classifier.predict_features(cached, mask), atol=1e-3)
     assert main(["train", "--data", str(subset_folder), "--out", str(tmp_path / "x"), "--views", "3",
-                 "--geometry", "pad", "--quiet"]) == 2
+                 "--geometry", "pad", "--quiet", "--encoder", "mobilenet_v2"]) == 2
     assert main(["train", "--data", str(subset_folder), "--out", str(tmp_path / "y"), "--views", "3",
-                 "--flip-augment", "--quiet"]) == 2
+                 "--flip-augment", "--quiet", "--encoder", "mobilenet_v2"]) == 2
     assert not (tmp_path / "y").exists()

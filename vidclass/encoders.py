@@ -209,8 +209,6 @@ class CombinedEncoder(FrameEncoder):
     the action builds up (Kinetics-600): 1280 + 600 = 1880-d.
     """
 
-    streaming = False
-
     def __init__(self, parts: list[FrameEncoder]):
         super().__init__()
         if len(parts) < 2:
@@ -340,7 +338,9 @@ def load_encoder(name: str, **options) -> FrameEncoder:
             raise ValueError(f"a combined encoder takes no options, got {sorted(options)}")
         parts = [load_encoder(part) for part in part_names]
         with _loaded_lock:
-            return _loaded.setdefault((name, ()), CombinedEncoder(parts))
+            if (name, ()) not in _loaded:
+                _loaded[(name, ())] = CombinedEncoder(parts)
+            return _loaded[(name, ())]
     key = (name, tuple(sorted((k, str(v)) for k, v in options.items())))
     with _loaded_lock:
         if key not in _loaded:

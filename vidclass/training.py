@@ -53,7 +53,7 @@ def encode_views(encoder, frames: np.ndarray, views: int) -> np.ndarray:
     [T, H, W, 3], W ≥ H = the encoder's input size), all V×T crops in one ``encode`` call
     (one call per view for a streaming encoder)."""
     crops = spatial_views(frames, views)
-    if getattr(encoder, "streaming", False):  # state runs through time: one call per view
+    if encoder.streaming:  # state runs through time: one call per view
         return np.stack([encoder.encode(view) for view in crops])
     encoded = encoder.encode(crops.reshape(-1, *crops.shape[2:]))
     return encoded.reshape(crops.shape[0], crops.shape[1], -1)

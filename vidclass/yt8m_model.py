@@ -402,7 +402,6 @@ def load_model(folder: str | os.PathLike | None = None) -> VideoLevelModel:
 # --------------------------------------------------------------------------- training
 
 DEFAULT_CONFIG = {
-    "architecture": "mlp-ensemble+knn+reranker",
     "members": 2,
     "rerank": True,
     "rerank_folds": 4,
@@ -478,11 +477,11 @@ def _train_mlp(features: np.ndarray, labels: np.ndarray, settings: dict, seed: i
 
 
 def _fold_numbers(index: VideoIndex, rows: np.ndarray, folds: int) -> np.ndarray:
-    """int [n]: a fold for each row, whole shards per fold (shard position % folds); rows % folds
-    when the rows come from fewer shards than folds."""
-    shards = index.shard_of(rows)
-    if np.unique(shards).size >= folds:
-        return shards % folds
+    """int [n]: a fold for each row, whole shards per fold (the rank of the row's shard among
+    the rows' shards, % folds); rows % folds when the rows come from fewer shards than folds."""
+    distinct, shard_rank = np.unique(index.shard_of(rows), return_inverse=True)
+    if distinct.size >= folds:
+        return shard_rank % folds
     return np.arange(rows.size) % folds
 
 

@@ -57,8 +57,7 @@ def add_arguments(parser):
                       help="train this many heads (different seeds) and average them (default 1)")
     head.add_argument("--views", type=int, choices=[1, 3, 6], default=defaults.views,
                       help="spatial views per frame: 1 centre square; 3 left/centre/right squares of a 4:3 frame; "
-                           "6 those and their mirror images (training shows one at random, classifying averages all; "
-                           "the shipped head was trained with 6)")
+                           "6 those and their mirror images (training shows one at random, classifying averages all)")
     head.add_argument("--title", default="", help="the name people see, e.g. 'CNN + GRU — my classes'")
 
 
