@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, results
+from vidclass.movinet import MovinetClassifier
 
 TIMELINE_LABELS = 5
-MOVINET_TITLE = "MoViNet-A0 streaming — 600 everyday actions (Kinetics-600)"
 
 
 def cnn_gru_choices() -> list[tuple[str, dict, str]]:
@@ -30,7 +30,7 @@ def cnn_gru_choices() -> list[tuple[str, dict, str]]:
 
 def model_choices() -> dict[str, tuple[str, dict, str]]:
     """{choice id: (model name, load options, title)} of every model the page can run."""
-    choices = {"movinet": ("movinet", {}, MOVINET_TITLE)}
+    choices = {"movinet": ("movinet", {}, MovinetClassifier.title)}
     for name, options, title in cnn_gru_choices():
         choice_id = "cnn-gru" if not options else f"cnn-gru:{options['head']}"
         choices[choice_id] = (name, options, title)
@@ -96,12 +96,9 @@ def timeline_chart(prediction) -> None:
 
 def show_prediction(prediction, clip_hash: str, top_k: int, threshold: float) -> None:
     """The answer: confidence sentence, bar chart, GIF of the frames seen, timeline, time taken."""
-    shown = results.first_labels(prediction, top_k)
     left, right = st.columns([3, 2])
     with left:
-        results.confidence_note(shown, threshold)
-        results.closed_set_note(prediction)
-        results.top_k_chart(shown)
+        results.answer_summary(prediction, top_k, threshold)
         results.timing_line(prediction)
     with right:
         results.frames_gif(prediction, clip_hash)

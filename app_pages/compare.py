@@ -19,17 +19,15 @@ def label_sets_sentence(classifiers: dict) -> str:
     return sentence + (f"; both know {', '.join(shared)}." if shared else ".")
 
 
-def show_model_column(clip, model: str, top_k: int) -> None:
-    """One model's answer: chart, confidence, GIF of its frames, time taken."""
+def show_model_column(clip, model: str, top_k: int):
+    """One model's answer: chart, confidence, GIF of its frames, time taken. Returns the classifier."""
     classifier = common.load_classifier_cached(model)
     st.subheader(classifier.title)
     prediction = results.classify_and_remember(clip, model, {})
-    shown = results.first_labels(prediction, top_k)
-    results.confidence_note(shown)
-    results.closed_set_note(prediction)
-    results.top_k_chart(shown)
+    results.answer_summary(prediction, top_k)
     results.frames_gif(prediction, common.hash_of(clip))
     results.timing_line(prediction)
+    return classifier
 
 
 def show_compare() -> None:
@@ -38,12 +36,12 @@ def show_compare() -> None:
     st.markdown(f"Clip: **{common.plain(clip.name)}**")
     top_k = st.sidebar.slider("How many labels", 1, results.MAX_TOP_K, 5)
     sentence = st.empty()
-    columns = st.columns(len(MODELS))
-    for column, model in zip(columns, MODELS):
+    loaded = {}
+    for column, model in zip(st.columns(len(MODELS)), MODELS):
         with column, common.guarded(f"running {model}"):
-            show_model_column(clip, model, top_k)
-    with sentence.container(), common.guarded("describing the models"):
-        st.info(label_sets_sentence({model: common.load_classifier_cached(model) for model in MODELS}), icon="ℹ️")
+            loaded[model] = show_model_column(clip, model, top_k)
+    if len(loaded) == len(MODELS):  # a model that failed has already said so in its column
+        sentence.info(label_sets_sentence(loaded), icon="ℹ️")
 
 
 st.title("⚖️ Compare models")

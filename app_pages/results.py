@@ -40,6 +40,14 @@ def top_k_chart(prediction: Prediction) -> None:
     st.altair_chart((bars + text).properties(height=32 * len(table) + 20), width="stretch")
 
 
+def answer_summary(prediction: Prediction, top_k: int, threshold: float = DEFAULT_CONFIDENCE) -> None:
+    """The answer in words and bars: confidence sentence, closed-set warning, top-k chart."""
+    shown = first_labels(prediction, top_k)
+    confidence_note(shown, threshold)
+    closed_set_note(prediction)
+    top_k_chart(shown)
+
+
 def confidence_note(prediction: Prediction, threshold: float = DEFAULT_CONFIDENCE) -> None:
     """Say plainly whether the model is sure, and list candidates when it is not."""
     best = prediction.top

@@ -44,10 +44,12 @@ def explorer_data():
 
 @st.cache_resource(show_spinner="Loading the YouTube-8M model (once)…")
 def explorer_model():
-    """The shipped video-level model (numpy only)."""
+    """The shipped video-level model (numpy and scipy, no TensorFlow), its kernel ridge stage solved up front."""
     from vidclass.yt8m_model import load_model
 
-    return load_model()
+    model = load_model()
+    model.warm_up(leave_out_self=True)  # the video panel shows leave-one-out guesses
+    return model
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

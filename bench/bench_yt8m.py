@@ -99,6 +99,14 @@ def main() -> None:
         from vidclass import yt8m_model
 
         model = yt8m_model.load_model()
+        if model.uses_ridge:
+            seconds, state = timed(model._ridge_fit)
+            bank = np.asarray(model.bank, dtype=np.float32)
+            gram = yt8m_model.ridge_kernel(bank @ bank.T, model.config["ridge_tau"])
+            gram[np.diag_indices_from(gram)] += np.float32(model.config["ridge_lambda"])
+            naive, _ = timed(lambda: np.linalg.solve(gram, state["labels"]))
+            print(f"kernel ridge solve on first use ({bank.shape[0]} bank videos x {state['classes'].size} entities, "
+                  f"Cholesky): {seconds:6.2f} s; RATIO np.linalg.solve (LU) / Cholesky = {naive / seconds:4.1f}x")
         seconds, scores = timed(lambda: model.predict_index(index), repeat=2)
         print(f"eval throughput (shipped model, numpy, all {len(index)} videos): {seconds:6.2f} s = {len(index) / seconds:7.0f} videos/s")
         seconds, _ = timed(lambda: model.mlp_scores(index.features(np.arange(2048))), repeat=3)

@@ -131,6 +131,129 @@ def test_rerank_features_hand_made_case():
         yt8m_model.rerank_features(mlp, neighbour[:, :3], prior, counts)
 
 
+def test_rerank_features_with_ridge_mix_the_neighbour_slot_and_add_columns():
+    mlp = np.array([[0.5, 0.1, 0.8, 0.2]], np.float32)
+    neighbour = np.array([[0.0, 0.5, 0.4, 0.1]], np.float32)
+    ridge = np.array([[0.2, 0.9, 0.0, 0.3]], np.float32)
+    prior = np.zeros(4, np.float32)
+    counts = np.ones(4, np.float32)
+    values, candidates = yt8m_model.rerank_features(mlp, neighbour, prior, counts, 0.5, 2, ridge, ridge_weight=0.5)
+    # neighbour slot = [0.1, 0.7, 0.2, 0.2]; blend = [0.3, 0.4, 0.5, 0.2] → entities 2 then 1
+    assert candidates.tolist() == [[2, 1]]
+    assert values.shape == (1, 2, len(yt8m_model.RERANK_FEATURES) + len(yt8m_model.RIDGE_RERANK_FEATURES))
+    np.testing.assert_allclose(values[0, :, 1], np.log([0.2 + 1e-3, 0.7 + 1e-3]), rtol=1e-5)  # mixed slot
+    np.testing.assert_allclose(values[0, :, 11], np.log([0.0 + 1e-3, 0.9 + 1e-3]), rtol=1e-5)  # ridge
+    np.testing.assert_allclose(values[0, :, 12], np.log([0.9 + 1e-3] * 2), rtol=1e-5)  # video's best ridge
+    np.testing.assert_allclose(values[0, :, 13], np.log([0.4 + 1e-3, 0.5 + 1e-3]), rtol=1e-5)  # vote alone
+    with pytest.raises(ValueError):
+        yt8m_model.rerank_features(mlp, neighbour, prior, counts, ridge=ridge[:, :3])
+
+
+def test_kernel_ridge_matches_the_closed_form_and_its_leave_one_out_shortcut():
+    generator = np.random.default_rng(5)
+    bank = generator.standard_normal((40, 6)).astype(np.float32)
+    bank /= np.linalg.norm(bank, axis=1, keepdims=True)
+    labels = (generator.random((40, 3)) < 0.3).astype(np.float32)
+    tau, regularisation = 0.7, 0.05
+    dual, factor = yt8m_model.fit_kernel_ridge(bank, labels, tau, regularisation)
+    gram = np.exp((bank.astype(np.float64) @ bank.T - 1.0) / tau)
+    np.testing.assert_allclose(dual, np.linalg.solve(gram + regularisation * np.eye(40), labels), rtol=1e-3, atol=1e-3)
+    leverages = yt8m_model.ridge_leverages(factor, regularisation)
+    fitted = yt8m_model.ridge_kernel(bank @ bank.T, tau) @ dual
+    for row in (0, 17, 39):  # the shortcut equals refitting without the row
+        keep = np.arange(40) != row
+        refit, _ = yt8m_model.fit_kernel_ridge(bank[keep], labels[keep], tau, regularisation)
+        direct = yt8m_model.ridge_kernel(bank[row] @ bank[keep].T, tau) @ refit
+        shortcut = (fitted[row] - leverages[row] * labels[row]) / (1.0 - leverages[row])
+        np.testing.assert_allclose(shortcut, direct, atol=1e-3)
+
+
+def test_ridge_stage_fits_the_bank_and_leaves_a_training_video_out(tiny_model):
+    index, model = tiny_model
+    assert model.uses_ridge and "+ridge" in model.config["architecture"]
+    features = index.features(np.arange(12))
+    labels = index.label_matrix(np.arange(12))
+    _, ridge = model.bank_scores(features)
+    _, left_out = model.bank_scores(features, leave_out_self=True)
+    assert ridge.shape == labels.shape and 0.0 <= ridge.min() and ridge.max() <= 1.0
+    # fitted on its own labels, a training video's true labels score near 1; left out, lower
+    true = labels > 0
+    assert ridge[true].mean() > 0.8 and left_out[true].mean() < ridge[true].mean() - 0.2
+    # the same left-out scores as a model whose bank lacks that video
+    offsets = model.bank_label_offsets
+    keep = np.arange(len(index)) != 3
+    values = np.concatenate([model.bank_label_values[offsets[row]: offsets[row + 1]] for row in np.flatnonzero(keep)])
+    without = yt8m_model.VideoLevelModel(
+        model.dense1_weight, model.dense1_bias, model.dense2_weight, model.dense2_bias, model.config,
+        bank=model.bank[keep], bank_label_offsets=np.concatenate([[0], np.cumsum(np.diff(offsets)[keep])]),
+        bank_label_values=values)
+    _, refit = without.bank_scores(features[3:4])
+    np.testing.assert_allclose(left_out[3], refit[0], atol=2e-3)
+
+
+def test_model_without_ridge_config_predicts_as_before(tiny_model):
+    index, model = tiny_model
+    features = index.features(np.arange(6))
+    old = yt8m_model.VideoLevelModel(
+        model.dense1_weight, model.dense1_bias, model.dense2_weight, model.dense2_bias,
+        {key: value for key, value in model.config.items() if not key.startswith("ridge")},
+        bank=model.bank, bank_label_offsets=model.bank_label_offsets, bank_label_values=model.bank_label_values,
+        extra_members=model.extra_members)
+    neighbour, ridge = old.bank_scores(features)
+    assert ridge is None and not old.uses_ridge
+    np.testing.assert_allclose(old.predict(features), 0.5 * old.mlp_scores(features) + 0.5 * neighbour, rtol=1e-6)
+
+
+def _fresh_copy(model):
+    return yt8m_model.VideoLevelModel(
+        model.dense1_weight, model.dense1_bias, model.dense2_weight, model.dense2_bias, model.config,
+        bank=model.bank, bank_label_offsets=model.bank_label_offsets, bank_label_values=model.bank_label_values)
+
+
+def test_ridge_solution_is_kept_in_the_cache_for_the_next_process(tiny_model, monkeypatch, tmp_path):
+    index, model = tiny_model
+    monkeypatch.setenv("VIDCLASS_CACHE", str(tmp_path))
+    features = index.features(np.arange(5))
+    first = _fresh_copy(model)
+    _, expected = first.bank_scores(features, leave_out_self=True)
+    saved = sorted(path.name.split(".", 1)[1] for path in (tmp_path / "yt8m_ridge").iterdir())
+    assert saved == ["dual.npy", "leverages.npy"]
+    monkeypatch.setattr(yt8m_model, "kernel_ridge_factor", lambda *args: pytest.fail("solved again"))
+    _, again = _fresh_copy(model).bank_scores(features, leave_out_self=True)
+    np.testing.assert_array_equal(again, expected)
+    for path in (tmp_path / "yt8m_ridge").iterdir():  # a damaged cache file is solved again, not trusted
+        path.write_bytes(b"not an array")
+    monkeypatch.undo()
+    monkeypatch.setenv("VIDCLASS_CACHE", str(tmp_path))
+    _, repaired = _fresh_copy(model).bank_scores(features, leave_out_self=True)
+    np.testing.assert_allclose(repaired, expected, atol=1e-6)
+
+
+def test_ridge_is_solved_once_when_sessions_share_the_model(tiny_model, monkeypatch, tmp_path):
+    import threading
+
+    monkeypatch.setenv("VIDCLASS_CACHE", str(tmp_path))
+    index, model = tiny_model
+    fresh = _fresh_copy(model)
+    calls = []
+    original = yt8m_model.fit_kernel_ridge
+    monkeypatch.setattr(yt8m_model, "fit_kernel_ridge", lambda *args: calls.append(1) or original(*args))
+    features = index.features(np.arange(4))
+    results = [None] * 4
+
+    def score(number):
+        results[number] = fresh.bank_scores(features)[1]
+
+    threads = [threading.Thread(target=score, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    for result in results[1:]:
+        np.testing.assert_array_equal(result, results[0])
+
+
 def test_rerank_forward_known_output():
     layers = [np.array([[1.0, -1.0]], np.float32), np.zeros(2, np.float32),
               np.array([[2.0], [3.0]], np.float32), np.array([-1.0], np.float32)]

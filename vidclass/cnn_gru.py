@@ -301,8 +301,9 @@ def save_head(folder: Path, model, class_names: list[str], config: HeadConfig, m
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if getattr(model, "optimizer", None) is not None:
-        # Save the weights only, not the optimizer's state (which would triple the file).
+    if any(getattr(part, "optimizer", None) is not None for part in (model, *model.layers)):
+        # Save the weights only, not the optimizer's state (which would triple the file); an
+        # ensemble's members are models with optimizers of their own, so clone those too.
         bare = keras.models.clone_model(model)
         bare.set_weights(model.get_weights())
         model = bare

@@ -229,7 +229,7 @@ class MovinetClassifier:
     """
 
     name = "movinet"
-    title = "MoViNet-A0 streaming (Kinetics-600, 600 actions)"
+    title = "MoViNet-A0 streaming — 600 everyday actions (Kinetics-600)"
 
     def __init__(
         self,

@@ -7,33 +7,40 @@ tuned on 0020–0024 — then measured once on held-out shards, see ``assets/yt8
 1. ``members`` MLPs (different seeds, averaged) on ``[mean_rgb, mean_audio]`` (1152 floats) —
    batch norm → input dropout → Dense(hidden, ReLU) → batch norm → dropout → Dense(3862,
    sigmoid), output biases started at the log-odds of each entity's TrainVideoCount, AdamW;
-2. blended half and half with a k-nearest-neighbour vote over the training videos (cosine
-   similarity on per-modality L2-normalised features, the first ``bank_rgb_dims``/
-   ``bank_audio_dims`` PCA components, softmax weights with a temperature);
-3. a re-ranker: for each video the blend's top ``rerank_candidates`` entities are re-scored by a
-   tiny MLP (``rerank_features``: MLP and neighbour scores, the entity's prior and training
-   count, rank in the video, the video's best scores) trained on out-of-fold first-stage scores
-   of the training videos (``rerank_folds`` folds by shard). It puts scores of different videos
-   on one scale, which GAP (pooled over videos) rewards. Other entities score 0.
+2. two kernel methods over the same bank of training videos (per-modality L2-normalised
+   features, the first ``bank_rgb_dims``/``bank_audio_dims`` PCA components): a k-nearest-
+   neighbour vote (cosine similarity, softmax weights with a temperature) and kernel ridge
+   regression (``ridge``: Gaussian kernel ``exp((cosine - 1) / ridge_tau)`` on the unit rows,
+   ``ridge_lambda`` on the diagonal; its dual coefficients are solved from the bank when first
+   needed, a few seconds, so they are never stored);
+3. a re-ranker: for each video the top ``rerank_candidates`` entities of the blend (half MLP,
+   half neighbour/ridge mix) are re-scored by a tiny MLP (``rerank_features``: the stages'
+   scores, the entity's prior and training count, rank in the video, the video's best scores)
+   trained on out-of-fold first-stage scores of the training videos (``rerank_folds`` folds by
+   shard). It puts scores of different videos on one scale, which GAP (pooled over videos)
+   rewards. Other entities score 0.
 
 Saved form (a folder): ``model.npz`` with the batch norms folded into the dense layers, weights
 as int8 with one float32 scale per output column (or float16), extra ensemble members as
 ``member1_…``, the kNN bank as int8 (or float16) unit rows + CSR labels, the re-ranker's small
 float32 weights, the class prior; ``config.json``; ``metrics.json`` written by the training run.
-Prediction needs numpy only, so the app never imports TensorFlow for it. Folders saved before
-the ensemble/re-ranker existed still load (one MLP + kNN).
+Prediction needs numpy (and scipy for the ridge solve) only, so the app never imports TensorFlow for it. Folders saved before
+the ensemble/re-ranker/ridge existed still load and predict as they were trained.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from vidclass import store
 from vidclass.errors import BadInputError
 from vidclass.yt8m import AUDIO_SIZE, NUM_CLASSES, RGB_SIZE, VideoIndex
 
@@ -116,19 +123,29 @@ RERANK_FEATURES = (
 )
 
 
+RIDGE_RERANK_FEATURES = ("log ridge", "log video's best ridge", "log neighbour vote alone")
+
+
 def rerank_features(mlp: np.ndarray, neighbour: np.ndarray, class_prior: np.ndarray, class_counts: np.ndarray,
-                    mlp_weight: float = 0.5, candidates: int = 40) -> tuple[np.ndarray, np.ndarray]:
+                    mlp_weight: float = 0.5, candidates: int = 40, ridge: np.ndarray | None = None,
+                    ridge_weight: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """The re-ranker's inputs for each video's best ``candidates`` entities.
 
     mlp, neighbour: float [N, C] first-stage scores in [0, 1]; class_prior float [C] log-odds;
     class_counts float [C] training videos per entity. Candidates are the top of the blend
-    ``mlp_weight * mlp + (1 - mlp_weight) * neighbour``, best first. Returns (values float32
-    [N, K, len(RERANK_FEATURES)], candidates int64 [N, K]) with K = min(candidates, C).
+    ``mlp_weight * mlp + (1 - mlp_weight) * neighbour``, best first. With ``ridge`` (float
+    [N, C] kernel ridge scores) the neighbour slot holds ``(1 - ridge_weight) * neighbour +
+    ridge_weight * ridge`` and three columns follow (``RIDGE_RERANK_FEATURES``). Returns
+    (values float32 [N, K, F], candidates int64 [N, K]) with K = min(candidates, C) and F =
+    len(RERANK_FEATURES) (+ len(RIDGE_RERANK_FEATURES) with ridge).
     """
     mlp = np.asarray(mlp, dtype=np.float32)
     neighbour = np.asarray(neighbour, dtype=np.float32)
-    if mlp.shape != neighbour.shape or mlp.ndim != 2:
-        raise ValueError("mlp and neighbour scores must be the same [N, C] shape")
+    if mlp.shape != neighbour.shape or mlp.ndim != 2 or (ridge is not None and np.shape(ridge) != mlp.shape):
+        raise ValueError("mlp, neighbour and ridge scores must be the same [N, C] shape")
+    neighbour_alone = neighbour
+    if ridge is not None:
+        neighbour = (1.0 - ridge_weight) * neighbour + ridge_weight * np.asarray(ridge, dtype=np.float32)
     blend = mlp_weight * mlp + (1.0 - mlp_weight) * neighbour
     k = min(int(candidates), blend.shape[1])
     picked = np.argpartition(-blend, k - 1, axis=1)[:, :k]
@@ -155,7 +172,87 @@ def rerank_features(mlp: np.ndarray, neighbour: np.ndarray, class_prior: np.ndar
         np.log1p(np.asarray(class_counts, dtype=np.float32)[picked]),
         per_video(np.log(blend_top.sum(axis=1))),
     ]
+    if ridge is not None:
+        ridge = np.asarray(ridge, dtype=np.float32)
+        columns += [
+            np.log(np.take_along_axis(ridge, picked, axis=1) + 1e-3),
+            per_video(np.log(ridge.max(axis=1) + 1e-3)),
+            np.log(np.take_along_axis(neighbour_alone, picked, axis=1) + 1e-3),
+        ]
     return np.stack(columns, axis=-1).astype(np.float32), picked.astype(np.int64)
+
+
+def ridge_kernel(similarity: np.ndarray, tau: float) -> np.ndarray:
+    """float32 Gaussian kernel ``exp((cosine - 1) / tau)`` of unit rows' cosine ``similarity``
+    (= exp(-|a - b|² / (2 tau))); values in (0, 1]."""
+    return np.exp((np.asarray(similarity, dtype=np.float32) - 1.0) / np.float32(tau))
+
+
+def kernel_ridge_factor(bank: np.ndarray, tau: float, regularisation: float):
+    """scipy ``cho_factor`` (lower) of K + λI, K = ``ridge_kernel`` of the bank's unit rows float [M, D]."""
+    import scipy.linalg
+
+    bank = np.asarray(bank, dtype=np.float32)
+    gram = ridge_kernel(bank @ bank.T, tau)
+    gram[np.diag_indices_from(gram)] += np.float32(regularisation)
+    return scipy.linalg.cho_factor(gram, lower=True, overwrite_a=True, check_finite=False)
+
+
+def fit_kernel_ridge(bank: np.ndarray, labels: np.ndarray, tau: float, regularisation: float):
+    """Kernel ridge regression of 0/1 labels on the bank's unit rows.
+
+    bank float [M, D] unit rows; labels 0/1 [M, U] (one column per entity that occurs). Returns
+    (dual float32 [M, U], cholesky factor) with ``ridge_kernel(query @ bank.T) @ dual`` the
+    predicted labels; the factor (scipy's ``cho_factor`` of K + λI) serves ``ridge_leverages``.
+    Costs O(M³): about 2 s for 9,000 videos on two cores.
+    """
+    import scipy.linalg
+
+    factor = kernel_ridge_factor(bank, tau, regularisation)
+    dual = scipy.linalg.cho_solve(factor, np.asarray(labels, dtype=np.float32), check_finite=False)
+    return dual.astype(np.float32), factor
+
+
+def ridge_leverages(factor, regularisation: float) -> np.ndarray:
+    """float32 [M]: the diagonal of the hat matrix K (K + λI)⁻¹ = 1 - λ·diag((K + λI)⁻¹),
+    from the lower Cholesky ``factor`` of K + λI. With it the leave-one-out prediction for bank
+    row i is (f_i - h_i·y_i) / (1 - h_i)."""
+    import scipy.linalg.lapack
+
+    inverse, info = scipy.linalg.lapack.get_lapack_funcs("trtri", (factor[0],))(factor[0], lower=1)
+    if info != 0:
+        raise ValueError(f"the Cholesky factor is singular (LAPACK trtri info {info})")
+    inverse = np.tril(inverse)  # (K + λI)⁻¹ = L⁻ᵀ L⁻¹, so its diagonal is the column norms² of L⁻¹
+    diagonal_of_inverse = np.einsum("ij,ij->j", inverse, inverse)
+    return (1.0 - np.float32(regularisation) * diagonal_of_inverse).astype(np.float32)
+
+
+def _load_cached_array(stem: Path | None, name: str, shape: tuple) -> np.ndarray | None:
+    """float32 array ``<stem>.<name>.npy`` if it is there with ``shape``; None otherwise."""
+    path = None if stem is None else stem.with_name(f"{stem.name}.{name}.npy")
+    if path is None or not path.is_file():
+        return None
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return array if array.shape == shape and array.dtype == np.float32 else None
+
+
+def _save_cached_array(stem: Path | None, name: str, array: np.ndarray) -> None:
+    """Write ``<stem>.<name>.npy`` atomically; an unwritable cache only costs speed."""
+    if stem is None:
+        return
+    path = stem.with_name(f"{stem.name}.{name}.npy")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp.npy")
+    try:
+        np.save(temporary, np.asarray(array, dtype=np.float32))
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    finally:
+        if temporary.exists():
+            temporary.unlink()
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:
@@ -176,7 +273,7 @@ def rerank_forward(layers: list, values: np.ndarray) -> np.ndarray:
 
 @dataclass
 class VideoLevelModel:
-    """A trained video-level classifier, numpy only.
+    """A trained video-level classifier, numpy (+ scipy for the ridge solve), no TensorFlow.
 
     dense1_weight float32 [1152, H], dense1_bias [H], dense2_weight [H, C], dense2_bias [C]
     (batch norms already folded in); ``extra_members``: more such (w1, b1, w2, b2) tuples whose
@@ -185,7 +282,10 @@ class VideoLevelModel:
     Optional re-ranker: ``reranker`` [w1 float32 [F, R], b1 [R], w2 [R, 1], b2 [1]],
     ``rerank_mean``/``rerank_std`` float32 [F], ``class_prior`` float32 [C] log-odds.
     ``config``: neighbours, temperature, mlp_weight, bank_rgb_dims, bank_audio_dims,
-    bank_audio_weight, hidden, epochs, … ; ``metrics``: what ``metrics.json`` says.
+    bank_audio_weight, ridge, ridge_tau, ridge_lambda, ridge_weight, hidden, epochs, … ;
+    ``metrics``: what ``metrics.json`` says. The kernel ridge dual coefficients are solved from
+    the bank on first use (once, under a lock, so sessions can share one model) and, with
+    ``cache_ridge``, kept in the writable cache for the next process.
     """
 
     dense1_weight: np.ndarray
@@ -203,6 +303,9 @@ class VideoLevelModel:
     rerank_mean: np.ndarray | None = None
     rerank_std: np.ndarray | None = None
     class_prior: np.ndarray | None = None
+    cache_ridge: bool = True
+    _ridge: dict = field(default_factory=dict, repr=False, compare=False)
+    _ridge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def num_classes(self) -> int:
@@ -222,20 +325,78 @@ class VideoLevelModel:
         """float32 [C]: how many bank (training) videos carry each entity."""
         return np.bincount(self.bank_label_values, minlength=self.num_classes)[: self.num_classes].astype(np.float32)
 
-    def neighbour_scores(self, features: np.ndarray, chunk: int = 512, leave_out_self: bool = False) -> np.ndarray:
-        """float32 [N, C]: the softmax-weighted label vote of the ``neighbours`` nearest bank videos.
+    @property
+    def uses_ridge(self) -> bool:
+        return self.bank is not None and bool(self.config.get("ridge", False))
 
-        ``leave_out_self``: ignore bank videos identical to the query (similarity ≥ 0.9999),
-        so a video the model was trained on is not simply matched to itself.
+    def _ridge_fit(self, leverages: bool = False) -> dict:
+        """The kernel ridge state: ``classes`` int [U] (entities found in the bank), ``dual`` float32
+        [M, U], ``labels`` [M, U], and with ``leverages`` the hat-matrix diagonal float32 [M].
+
+        Solved once per model and kept in ``VIDCLASS_CACHE/yt8m_ridge`` (keyed by a hash of the
+        bank, its labels and the ridge settings), so the next process loads it instead.
+        """
+        with self._ridge_lock:
+            state = self._ridge
+            if "dual" not in state:
+                classes = np.unique(self.bank_label_values)
+                rows = np.repeat(np.arange(len(self.bank_label_offsets) - 1), np.diff(self.bank_label_offsets))
+                labels = np.zeros((self.bank.shape[0], classes.size), dtype=np.float32)
+                labels[rows, np.searchsorted(classes, self.bank_label_values)] = 1.0
+                state.update(classes=classes, labels=labels, cache=self._ridge_cache_stem())
+                state["dual"] = _load_cached_array(state["cache"], "dual", (self.bank.shape[0], classes.size))
+                if state["dual"] is None:
+                    state["dual"], state["factor"] = fit_kernel_ridge(
+                        self.bank, labels, self.config["ridge_tau"], self.config["ridge_lambda"])
+                    _save_cached_array(state["cache"], "dual", state["dual"])
+            if leverages and "leverages" not in state:
+                state["leverages"] = _load_cached_array(state["cache"], "leverages", (self.bank.shape[0],))
+                if state["leverages"] is None:
+                    if "factor" not in state:
+                        state["factor"] = kernel_ridge_factor(self.bank, self.config["ridge_tau"], self.config["ridge_lambda"])
+                    state["leverages"] = ridge_leverages(state["factor"], self.config["ridge_lambda"])
+                    _save_cached_array(state["cache"], "leverages", state["leverages"])
+            return state
+
+    def _ridge_cache_stem(self) -> Path | None:
+        """``…/yt8m_ridge/<hash>`` for this bank, its labels and ridge settings (None: not cached)."""
+        if not self.cache_ridge:
+            return None
+        digest = hashlib.sha256(f"{self.config['ridge_tau']!r}:{self.config['ridge_lambda']!r}".encode())
+        for array in (np.asarray(self.bank, dtype=np.float32), self.bank_label_offsets, self.bank_label_values):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        try:
+            return store.cache_dir("yt8m_ridge") / digest.hexdigest()[:32]
+        except OSError:
+            return None
+
+    def warm_up(self, leave_out_self: bool = False) -> None:
+        """Solve the kernel ridge stage now (and its leave-one-out shortcut with ``leave_out_self``),
+        so the first prediction is not the slow one; nothing to do for a model without ridge."""
+        if self.uses_ridge:
+            self._ridge_fit(leverages=leave_out_self)
+
+    def bank_scores(self, features: np.ndarray, chunk: int = 512, leave_out_self: bool = False):
+        """Scores from the bank of training videos: (neighbour float32 [N, C], ridge float32 [N, C]
+        or None when the model has no ridge stage).
+
+        neighbour: the softmax-weighted label vote of the ``neighbours`` nearest bank videos;
+        ridge: kernel ridge regression, clipped to [0, 1]. ``leave_out_self``: ignore bank videos
+        identical to the query (similarity ≥ 0.9999) — the vote skips them and the ridge gives its
+        exact leave-one-out prediction — so a training video is not simply matched to itself.
         """
         config = self.config
         query = bank_features(features, config["bank_rgb_dims"], config["bank_audio_dims"], config["bank_audio_weight"])
         bank = np.asarray(self.bank, dtype=np.float32)
         k = min(int(config["neighbours"]), bank.shape[0])
         counts = np.diff(self.bank_label_offsets)
-        result = np.zeros((features.shape[0], self.num_classes), dtype=np.float32)
+        neighbour = np.zeros((features.shape[0], self.num_classes), dtype=np.float32)
+        ridge_state = self._ridge_fit(leverages=leave_out_self) if self.uses_ridge else None
+        ridge = np.zeros_like(neighbour) if ridge_state else None
         for start in range(0, features.shape[0], chunk):
             similarity = query[start: start + chunk] @ bank.T
+            if ridge_state:
+                ridge[start: start + len(similarity)] = self._ridge_chunk(ridge_state, similarity, leave_out_self)
             if leave_out_self:
                 similarity[similarity >= 0.9999] = -2.0
             nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
@@ -251,13 +412,25 @@ class VideoLevelModel:
             query_rows = np.repeat(np.repeat(np.arange(len(nearest)), k), label_counts)
             flat_targets = query_rows * self.num_classes + self.bank_label_values[positions]
             votes = np.bincount(flat_targets, weights=np.repeat(flat_weights, label_counts), minlength=len(nearest) * self.num_classes)
-            result[start: start + len(nearest)] = votes.reshape(len(nearest), self.num_classes)
-        return result
+            neighbour[start: start + len(nearest)] = votes.reshape(len(nearest), self.num_classes)
+        return neighbour, ridge
+
+    def _ridge_chunk(self, state: dict, similarity: np.ndarray, leave_out_self: bool) -> np.ndarray:
+        """float32 [n, C] ridge scores for one chunk of query-bank cosine ``similarity`` [n, M]."""
+        fitted = ridge_kernel(similarity, self.config["ridge_tau"]) @ state["dual"]
+        if leave_out_self:
+            best = similarity.argmax(axis=1)
+            is_self = similarity[np.arange(len(best)), best] >= 0.9999
+            leverage = state["leverages"][best[is_self]][:, None]
+            fitted[is_self] = (fitted[is_self] - leverage * state["labels"][best[is_self]]) / (1.0 - leverage)
+        scores = np.zeros((similarity.shape[0], self.num_classes), dtype=np.float32)
+        scores[:, state["classes"]] = np.clip(fitted, 0.0, 1.0)
+        return scores
 
     def predict(self, features: np.ndarray, leave_out_self: bool = False) -> np.ndarray:
         """float32 [N, C] scores in [0, 1] for features float [N, 1152] (``[mean_rgb, mean_audio]``).
 
-        ``leave_out_self``: see ``neighbour_scores`` (for showing predictions on training videos).
+        ``leave_out_self``: see ``bank_scores`` (for showing predictions on training videos).
         """
         features = np.asarray(features, dtype=np.float32)
         if features.ndim != 2 or features.shape[1] != FEATURE_SIZE:
@@ -265,18 +438,21 @@ class VideoLevelModel:
         scores = self.mlp_scores(features)
         if self.bank is not None and self.config.get("mlp_weight", 1.0) < 1.0:
             weight = float(self.config["mlp_weight"])
-            neighbour = self.neighbour_scores(features, leave_out_self=leave_out_self)
+            neighbour, ridge = self.bank_scores(features, leave_out_self=leave_out_self)
             if self.reranker:
-                return self.rerank(scores, neighbour)
+                return self.rerank(scores, neighbour, ridge)
+            if ridge is not None:
+                neighbour = (1.0 - self.config["ridge_weight"]) * neighbour + self.config["ridge_weight"] * ridge
             scores = weight * scores + (1.0 - weight) * neighbour
         return scores
 
-    def rerank(self, mlp: np.ndarray, neighbour: np.ndarray) -> np.ndarray:
+    def rerank(self, mlp: np.ndarray, neighbour: np.ndarray, ridge: np.ndarray | None = None) -> np.ndarray:
         """float32 [N, C] re-ranker probabilities for each video's candidates (0 elsewhere),
-        from first-stage ``mlp`` and ``neighbour`` scores float32 [N, C]."""
+        from first-stage ``mlp``, ``neighbour`` (and ``ridge``) scores float32 [N, C]."""
         values, candidates = rerank_features(
             mlp, neighbour, self.class_prior, self.bank_class_counts(),
-            float(self.config["mlp_weight"]), int(self.config["rerank_candidates"]))
+            float(self.config["mlp_weight"]), int(self.config["rerank_candidates"]),
+            ridge, float(self.config.get("ridge_weight", 0.5)))
         probability = rerank_forward(self.reranker, (values - self.rerank_mean) / self.rerank_std)
         result = np.zeros_like(mlp, dtype=np.float32)
         np.put_along_axis(result, candidates, probability.astype(np.float32), axis=1)
@@ -405,7 +581,7 @@ DEFAULT_CONFIG = {
     "members": 2,
     "rerank": True,
     "rerank_folds": 4,
-    "rerank_candidates": 40,
+    "rerank_candidates": 60,
     "rerank_hidden": 32,
     "rerank_epochs": 10,
     "rerank_learning_rate": 0.003,
@@ -423,6 +599,10 @@ DEFAULT_CONFIG = {
     "bank_rgb_dims": 384,
     "bank_audio_dims": 96,
     "bank_audio_weight": 0.5,
+    "ridge": True,
+    "ridge_tau": 2.0,
+    "ridge_lambda": 0.01,
+    "ridge_weight": 0.5,
 }
 
 
@@ -504,13 +684,15 @@ def _rerank_training_data(index: VideoIndex, rows: np.ndarray, features: np.ndar
         held = fold_of_row == fold
         inside_features = features[~held]
         fold_model = VideoLevelModel(*_train_mlp(inside_features, labels[~held], settings,
-                                                 int(settings["seed"]) + 100 + fold, prior, step), config=settings)
+                                                 int(settings["seed"]) + 100 + fold, prior, step), config=settings,
+                                      cache_ridge=False)  # used once, here
         fold_model.bank, fold_model.bank_label_offsets, fold_model.bank_label_values = _bank_arrays(
             index, rows[~held], inside_features, settings)
         counts = fold_model.bank_class_counts() * np.float32(rows.size / (~held).sum())
+        neighbour, ridge = fold_model.bank_scores(features[held])
         values, candidates = rerank_features(
-            fold_model.mlp_scores(features[held]), fold_model.neighbour_scores(features[held]), prior, counts,
-            float(settings["mlp_weight"]), int(settings["rerank_candidates"]))
+            fold_model.mlp_scores(features[held]), neighbour, prior, counts,
+            float(settings["mlp_weight"]), int(settings["rerank_candidates"]), ridge, float(settings["ridge_weight"]))
         fold_values.append(values.reshape(-1, values.shape[-1]))
         fold_targets.append(np.take_along_axis(labels[held], candidates, axis=1).reshape(-1))
     return np.concatenate(fold_values), np.concatenate(fold_targets).astype(np.float32)
@@ -556,6 +738,7 @@ def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | No
     labels = index.label_matrix(rows)
     members = max(1, int(settings["members"]))
     use_bank = float(settings["mlp_weight"]) < 1.0
+    settings["ridge"] = bool(use_bank and settings["ridge"])
     folds = int(settings["rerank_folds"]) if use_bank and settings.get("rerank") else 0
     if folds and rows.size < 2 * folds:
         folds = 0
@@ -582,7 +765,7 @@ def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | No
         model.class_prior = prior
     settings["rerank"] = bool(folds)
     settings["architecture"] = ("mlp-ensemble" if members > 1 else "mlp") + ("+knn" if use_bank else "") + (
-        "+reranker" if folds else "")
+        "+ridge" if settings["ridge"] else "") + ("+reranker" if folds else "")
     settings["train_seconds"] = round(time.perf_counter() - started, 1)
     settings["train_videos"] = int(rows.size)
     return model

@@ -50,6 +50,7 @@ def add_arguments(parser):
     train.add_argument("--hidden", type=int, default=None)
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--no-neighbours", action="store_true", help="MLP only (no nearest-neighbour bank)")
+    train.add_argument("--no-ridge", action="store_true", help="no kernel ridge regression stage")
     train.add_argument("--weights", choices=("int8", "float16"), default="int8")
     train.add_argument("--metrics-from", default=None,
                        help="metrics.json of a split run to copy as this model's held-out metrics")
@@ -150,6 +151,8 @@ def _run_train(args) -> int:
         config["seed"] = args.seed
     if args.no_neighbours:
         config["mlp_weight"] = 1.0
+    if args.no_ridge:
+        config["ridge"] = False
     index = yt8m.load_index(args.shards, feature_dtype="float32")
     _skipped_note(index)
     held_out_index = None
@@ -198,7 +201,7 @@ def _run_train(args) -> int:
         }
     metrics["model"] = {key: model.config.get(key) for key in
                         ("architecture", "members", "hidden", "epochs", "mlp_weight", "neighbours", "temperature",
-                         "rerank", "rerank_candidates", "train_videos", "train_seconds")}
+                         "ridge", "ridge_tau", "ridge_lambda", "rerank", "rerank_candidates", "train_videos", "train_seconds")}
     metrics["model"]["trained_on"] = _shard_span(model.config["train_shards"])
     (Path(folder) / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     size = sum(path.stat().st_size for path in Path(folder).iterdir())
