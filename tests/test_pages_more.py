@@ -48,6 +48,26 @@ def test_compare_reruns_reuse_results(clips_dir):
     assert len(at.session_state["predictions"]) == 2
 
 
+def test_compare_with_one_model_failing_shows_one_error_and_the_other_answer(clips_dir, monkeypatch):
+    from vidclass import cnn_gru
+    from vidclass.errors import BadInputError
+
+    def missing(**_options):
+        raise BadInputError("The CNN + GRU head is missing.")
+
+    common.load_classifier_cached.clear()
+    monkeypatch.setattr(cnn_gru, "load_classifier", missing)
+    try:
+        clip = Clip.from_path(clips_dir / "carving_ice_rpi.mp4")
+        at = open_page("app_pages/compare.py", session={common.CLIP_KEY: clip})
+    finally:
+        common.load_classifier_cached.clear()  # later tests load the real head
+    assert not at.exception
+    assert [error.value for error in at.error] == ["The CNN + GRU head is missing."]
+    assert not at.info  # no comparison sentence without both models
+    assert len(at.subheader) == 1 and len(at.get("vega_lite_chart")) == 1  # MoViNet still answers
+
+
 def test_batch_two_uploads_table_and_downloads(clips_dir):
     at = open_page("app_pages/batch.py")
     uploads = [
