@@ -104,7 +104,7 @@ def main() -> None:
             bank = np.asarray(model.bank, dtype=np.float32)
             gram = yt8m_model.ridge_kernel(bank @ bank.T, model.config["ridge_tau"])
             gram[np.diag_indices_from(gram)] += np.float32(model.config["ridge_lambda"])
-            naive, _ = timed(lambda: np.linalg.solve(gram, state["labels"]))
+            naive, _ = timed(lambda: np.linalg.solve(gram, model.bank_label_matrix()))
             print(f"kernel ridge solve on first use ({bank.shape[0]} bank videos x {state['classes'].size} entities, "
                   f"Cholesky): {seconds:6.2f} s; RATIO np.linalg.solve (LU) / Cholesky = {naive / seconds:4.1f}x")
             cached, _ = timed(lambda: yt8m_model.load_model().warm_up())

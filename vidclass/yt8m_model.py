@@ -46,6 +46,7 @@ from vidclass.errors import BadInputError
 from vidclass.yt8m import AUDIO_SIZE, NUM_CLASSES, RGB_SIZE, VideoIndex
 
 FEATURE_SIZE = RGB_SIZE + AUDIO_SIZE
+SAME_VIDEO_SIMILARITY = 0.9999  # a query this close to a bank row is that training video
 SHIPPED_MODEL_FOLDER = Path(__file__).resolve().parents[1] / "assets" / "yt8m_model"
 TRAIN_VIDEOS_IN_FULL_DATASET = 3_888_919  # videos in the YouTube-8M (2018) train partition
 
@@ -127,6 +128,15 @@ RERANK_FEATURES = (
 RIDGE_RERANK_FEATURES = ("log ridge", "log video's best ridge", "log neighbour vote alone")
 
 
+def mix_bank_scores(neighbour: np.ndarray, ridge: np.ndarray | None, ridge_weight: float) -> np.ndarray:
+    """float32 [N, C] scores of the bank stages: the neighbour vote alone when ``ridge`` is None,
+    else ``(1 - ridge_weight) * neighbour + ridge_weight * ridge``."""
+    neighbour = np.asarray(neighbour, dtype=np.float32)
+    if ridge is None:
+        return neighbour
+    return (1.0 - ridge_weight) * neighbour + ridge_weight * np.asarray(ridge, dtype=np.float32)
+
+
 def rerank_features(mlp: np.ndarray, neighbour: np.ndarray, class_prior: np.ndarray, class_counts: np.ndarray,
                     mlp_weight: float = 0.5, candidates: int = 40, ridge: np.ndarray | None = None,
                     ridge_weight: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -145,8 +155,7 @@ def rerank_features(mlp: np.ndarray, neighbour: np.ndarray, class_prior: np.ndar
     if mlp.shape != neighbour.shape or mlp.ndim != 2 or (ridge is not None and np.shape(ridge) != mlp.shape):
         raise ValueError("mlp, neighbour and ridge scores must be the same [N, C] shape")
     neighbour_alone = neighbour
-    if ridge is not None:
-        neighbour = (1.0 - ridge_weight) * neighbour + ridge_weight * np.asarray(ridge, dtype=np.float32)
+    neighbour = mix_bank_scores(neighbour, ridge, ridge_weight)
     blend = mlp_weight * mlp + (1.0 - mlp_weight) * neighbour
     k = min(int(candidates), blend.shape[1])
     picked = np.argpartition(-blend, k - 1, axis=1)[:, :k]
@@ -228,6 +237,16 @@ def ridge_leverages(factor, regularisation: float) -> np.ndarray:
     return (1.0 - np.float32(regularisation) * diagonal_of_inverse).astype(np.float32)
 
 
+def _cached_or_computed(stem: Path | None, name: str, shape: tuple, compute) -> np.ndarray:
+    """``<stem>.<name>.npy`` from the cache if it is there with ``shape``; else ``compute()``,
+    saved there for the next process."""
+    array = _load_cached_array(stem, name, shape)
+    if array is None:
+        array = compute()
+        _save_cached_array(stem, name, array)
+    return array
+
+
 def _load_cached_array(stem: Path | None, name: str, shape: tuple) -> np.ndarray | None:
     """float32 array ``<stem>.<name>.npy`` if it is there with ``shape``; None otherwise."""
     path = None if stem is None else stem.with_name(f"{stem.name}.{name}.npy")
@@ -254,6 +273,15 @@ def _save_cached_array(stem: Path | None, name: str, array: np.ndarray) -> None:
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+def _csr_positions(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For labels stored as CSR (``offsets`` int [M+1] into a values array) and ``rows`` int [R]:
+    (owner int [P]: which of ``rows`` each label belongs to, position int [P] in the values)."""
+    counts = np.diff(offsets)[rows]
+    owner = np.repeat(np.arange(rows.size), counts)
+    position = offsets[rows][owner] + (np.arange(counts.sum()) - (np.cumsum(counts) - counts)[owner])
+    return owner, position
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:
@@ -330,33 +358,43 @@ class VideoLevelModel:
     def uses_ridge(self) -> bool:
         return self.bank is not None and bool(self.config.get("ridge", False))
 
+    def bank_label_matrix(self, rows=None, classes=None) -> np.ndarray:
+        """float32 0/1 [R, U]: the labels of bank ``rows`` (default: all) over ``classes`` int [U]
+        (default: every entity found in the bank, ascending)."""
+        rows = np.arange(self.bank.shape[0]) if rows is None else np.asarray(rows)
+        classes = np.unique(self.bank_label_values) if classes is None else np.asarray(classes)
+        owner, positions = _csr_positions(self.bank_label_offsets, rows)
+        matrix = np.zeros((rows.size, classes.size), dtype=np.float32)
+        matrix[owner, np.searchsorted(classes, self.bank_label_values[positions])] = 1.0
+        return matrix
+
     def _ridge_fit(self, leverages: bool = False) -> dict:
         """The kernel ridge state: ``classes`` int [U] (entities found in the bank), ``dual`` float32
-        [M, U], ``labels`` [M, U], and with ``leverages`` the hat-matrix diagonal float32 [M].
+        [M, U], and with ``leverages`` the hat-matrix diagonal float32 [M].
 
         Solved once per model and kept in ``VIDCLASS_CACHE/yt8m_ridge`` (keyed by a hash of the
         bank, its labels and the ridge settings), so the next process loads it instead.
         """
+        tau, regularisation = self.config["ridge_tau"], self.config["ridge_lambda"]
         with self._ridge_lock:
             state = self._ridge
             if "dual" not in state:
-                classes = np.unique(self.bank_label_values)
-                rows = np.repeat(np.arange(len(self.bank_label_offsets) - 1), np.diff(self.bank_label_offsets))
-                labels = np.zeros((self.bank.shape[0], classes.size), dtype=np.float32)
-                labels[rows, np.searchsorted(classes, self.bank_label_values)] = 1.0
-                state.update(classes=classes, labels=labels, cache=self._ridge_cache_stem())
-                state["dual"] = _load_cached_array(state["cache"], "dual", (self.bank.shape[0], classes.size))
-                if state["dual"] is None:
-                    state["dual"], state["factor"] = fit_kernel_ridge(
-                        self.bank, labels, self.config["ridge_tau"], self.config["ridge_lambda"])
-                    _save_cached_array(state["cache"], "dual", state["dual"])
+                state.update(classes=np.unique(self.bank_label_values), cache=self._ridge_cache_stem())
+
+                def solve() -> np.ndarray:
+                    dual, state["factor"] = fit_kernel_ridge(self.bank, self.bank_label_matrix(), tau, regularisation)
+                    return dual
+
+                state["dual"] = _cached_or_computed(state["cache"], "dual", (self.bank.shape[0], state["classes"].size), solve)
             if leverages and "leverages" not in state:
-                state["leverages"] = _load_cached_array(state["cache"], "leverages", (self.bank.shape[0],))
-                if state["leverages"] is None:
-                    if "factor" not in state:
-                        state["factor"] = kernel_ridge_factor(self.bank, self.config["ridge_tau"], self.config["ridge_lambda"])
-                    state["leverages"] = ridge_leverages(state.pop("factor"), self.config["ridge_lambda"])
-                    _save_cached_array(state["cache"], "leverages", state["leverages"])
+
+                def diagonal() -> np.ndarray:
+                    factor = state.pop("factor", None)  # kept from the solve in this process, if any
+                    if factor is None:
+                        factor = kernel_ridge_factor(self.bank, tau, regularisation)
+                    return ridge_leverages(factor, regularisation)
+
+                state["leverages"] = _cached_or_computed(state["cache"], "leverages", (self.bank.shape[0],), diagonal)
             return state
 
     def _ridge_cache_stem(self) -> Path | None:
@@ -390,7 +428,6 @@ class VideoLevelModel:
         query = bank_features(features, config["bank_rgb_dims"], config["bank_audio_dims"], config["bank_audio_weight"])
         bank = np.asarray(self.bank, dtype=np.float32)
         k = min(int(config["neighbours"]), bank.shape[0])
-        counts = np.diff(self.bank_label_offsets)
         neighbour = np.zeros((features.shape[0], self.num_classes), dtype=np.float32)
         ridge_state = self._ridge_fit(leverages=leave_out_self) if self.uses_ridge else None
         ridge = np.zeros_like(neighbour) if ridge_state else None
@@ -399,20 +436,14 @@ class VideoLevelModel:
             if ridge_state:
                 ridge[start: start + len(similarity)] = self._ridge_chunk(ridge_state, similarity, leave_out_self)
             if leave_out_self:
-                similarity[similarity >= 0.9999] = -2.0
+                similarity[similarity >= SAME_VIDEO_SIMILARITY] = -2.0
             nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
             nearest_similarity = np.take_along_axis(similarity, nearest, axis=1)
             weights = np.exp((nearest_similarity - nearest_similarity.max(axis=1, keepdims=True)) / config["temperature"])
             weights /= weights.sum(axis=1, keepdims=True)
-            flat_rows = nearest.ravel()
-            flat_weights = weights.ravel()
-            label_counts = counts[flat_rows]
-            positions = np.repeat(self.bank_label_offsets[flat_rows], label_counts) + (
-                np.arange(label_counts.sum()) - np.repeat(np.cumsum(label_counts) - label_counts, label_counts)
-            )
-            query_rows = np.repeat(np.repeat(np.arange(len(nearest)), k), label_counts)
-            flat_targets = query_rows * self.num_classes + self.bank_label_values[positions]
-            votes = np.bincount(flat_targets, weights=np.repeat(flat_weights, label_counts), minlength=len(nearest) * self.num_classes)
+            owner, positions = _csr_positions(self.bank_label_offsets, nearest.ravel())
+            flat_targets = (owner // k) * self.num_classes + self.bank_label_values[positions]
+            votes = np.bincount(flat_targets, weights=weights.ravel()[owner], minlength=len(nearest) * self.num_classes)
             neighbour[start: start + len(nearest)] = votes.reshape(len(nearest), self.num_classes)
         return neighbour, ridge
 
@@ -421,9 +452,10 @@ class VideoLevelModel:
         fitted = ridge_kernel(similarity, self.config["ridge_tau"]) @ state["dual"]
         if leave_out_self:
             best = similarity.argmax(axis=1)
-            is_self = similarity[np.arange(len(best)), best] >= 0.9999
+            is_self = similarity[np.arange(len(best)), best] >= SAME_VIDEO_SIMILARITY
             leverage = state["leverages"][best[is_self]][:, None]
-            fitted[is_self] = (fitted[is_self] - leverage * state["labels"][best[is_self]]) / (1.0 - leverage)
+            own_labels = self.bank_label_matrix(best[is_self], state["classes"])
+            fitted[is_self] = (fitted[is_self] - leverage * own_labels) / (1.0 - leverage)
         scores = np.zeros((similarity.shape[0], self.num_classes), dtype=np.float32)
         scores[:, state["classes"]] = np.clip(fitted, 0.0, 1.0)
         return scores
@@ -442,9 +474,8 @@ class VideoLevelModel:
             neighbour, ridge = self.bank_scores(features, leave_out_self=leave_out_self)
             if self.reranker:
                 return self.rerank(scores, neighbour, ridge)
-            if ridge is not None:
-                neighbour = (1.0 - self.config["ridge_weight"]) * neighbour + self.config["ridge_weight"] * ridge
-            scores = weight * scores + (1.0 - weight) * neighbour
+            scores = weight * scores + (1.0 - weight) * mix_bank_scores(
+                neighbour, ridge, float(self.config.get("ridge_weight", 0.5)))
         return scores
 
     def rerank(self, mlp: np.ndarray, neighbour: np.ndarray, ridge: np.ndarray | None = None) -> np.ndarray:
