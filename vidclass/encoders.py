@@ -195,7 +195,6 @@ class MovinetA0Encoder(FrameEncoder):
         self.path = Path(model_file) if model_file else store.find(movinet.MODEL_PATH, movinet.ASSET_NAME)
         self._interpreter = movinet.StreamingInterpreter(self.path)
         self.dimension = self._interpreter.num_classes
-        self.input_size = movinet.FRAME_SIZE
 
     def _encode(self, frames: np.ndarray) -> np.ndarray:
         return self._interpreter.stream(frames)
@@ -336,15 +335,14 @@ def load_encoder(name: str, **options) -> FrameEncoder:
     if len(part_names) > 1:
         if options:
             raise ValueError(f"a combined encoder takes no options, got {sorted(options)}")
-        parts = [load_encoder(part) for part in part_names]
-        with _loaded_lock:
-            if (name, ()) not in _loaded:
-                _loaded[(name, ())] = CombinedEncoder(parts)
-            return _loaded[(name, ())]
+        parts = [load_encoder(part) for part in part_names]  # outside the lock: it is not re-entrant
+        build = lambda: CombinedEncoder(parts)  # noqa: E731
+    else:
+        build = lambda: ENCODERS[name](**options)  # noqa: E731
     key = (name, tuple(sorted((k, str(v)) for k, v in options.items())))
     with _loaded_lock:
         if key not in _loaded:
-            _loaded[key] = ENCODERS[name](**options)
+            _loaded[key] = build()
         return _loaded[key]
 
 

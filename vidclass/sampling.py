@@ -175,6 +175,7 @@ def _resize(frame: np.ndarray, height: int, width: int) -> np.ndarray:
 # --- spatial views: several square crops of wide frames -------------------------------
 
 VIEW_COUNTS = (1, 3, 6)
+CENTRE_VIEW = 1  # the centre square's place among 3 or 6 views (left, centre, right, mirrors)
 
 
 def wide_frame_shape(side: int) -> tuple[int, int]:
@@ -196,7 +197,7 @@ def spatial_views(frames: np.ndarray, views: int) -> np.ndarray:
         raise ValueError(f"frames must be [T, H, W, 3] with W >= H, got {frames.shape}")
     side, width = frames.shape[1], frames.shape[2]
     centre = (width - side) // 2
-    lefts = [centre] if views == 1 else [0, centre, width - side]
+    lefts = [centre] if views == 1 else [0, centre, width - side]  # centre at CENTRE_VIEW
     crops = [frames[:, :, left : left + side] for left in lefts]
     if views == 6:
         crops += [crop[:, :, ::-1] for crop in crops]

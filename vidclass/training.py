@@ -23,8 +23,9 @@ import numpy as np
 
 from vidclass import store
 from vidclass.datasets import ClipListing, LabelledClip, split_by_group
+from vidclass.encoders import DEFAULT_ENCODER
 from vidclass.errors import BadInputError
-from vidclass.sampling import SamplingConfig, sample_frames, spatial_views, wide_frame_shape
+from vidclass.sampling import CENTRE_VIEW, SamplingConfig, sample_frames, spatial_views, wide_frame_shape
 from vidclass.video import Clip
 
 Progress = Callable[[float, str], None]
@@ -284,8 +285,8 @@ def _fit_one(train_set, config, epochs, validation_set, batch_size, learning_rat
 
 def centre_view(features: np.ndarray) -> np.ndarray:
     """[N, T, D] features of the centre view when ``features`` has views [N, V, T, D]
-    (view 1 of 3 or 6, see ``vidclass.sampling.spatial_views``); others unchanged."""
-    return features[:, 1] if features.ndim == 4 else features
+    (``CENTRE_VIEW`` of 3 or 6, see ``vidclass.sampling.spatial_views``); others unchanged."""
+    return features[:, CENTRE_VIEW] if features.ndim == 4 else features
 
 
 def predict_probabilities(model, feature_set: FeatureSet, batch_size: int = 256) -> np.ndarray:
@@ -439,7 +440,7 @@ class TrainRun:
 def train(
     listing: ClipListing,
     out_folder: str | os.PathLike,
-    encoder_name: str = "mobilenet_v2",
+    encoder_name: str = DEFAULT_ENCODER,
     num_frames: int = 20,
     epochs: int = 30,
     strategy: str = "uniform",
@@ -447,7 +448,6 @@ def train(
     head_config=None,
     seed: int = 0,
     progress: Progress | None = None,
-    title: str = "",
     encoder=None,
     folds: int = 0,
 ) -> TrainRun:
@@ -467,7 +467,6 @@ def train(
     config.encoder = encoder.name
     config.strategy = strategy
     config.num_frames = int(num_frames)
-    config.title = title or config.title
     views = int(config.views)
     sampling = sampling_for(encoder, strategy, num_frames, config.geometry, views=views)
     report = (lambda share, base: (lambda f, m: progress(base + share * f, m))) if progress else (lambda share, base: None)
