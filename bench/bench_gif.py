@@ -22,7 +22,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench_setup import ROOT  # noqa: E402  (paths and VIDCLASS_HOME)
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -34,12 +34,10 @@ REPEATS = 5
 
 def sample_real_frames(size: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray, str]:
     """16 uniform frames of a real UCF101 clip (or a synthetic one when absent)."""
-    import os
-
+    from vidclass import store
     from vidclass.sampling import SamplingConfig, sample_frames
 
-    home = Path(os.environ.get("VIDCLASS_HOME", ROOT.parent / "shared"))
-    found = sorted((home / "data/ucf101/avi/Archery").glob("*.avi"))
+    found = store.find_all("data/ucf101/avi/Archery", "*.avi")
     if found:
         source = found[0]
     else:

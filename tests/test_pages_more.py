@@ -55,13 +55,13 @@ def test_compare_with_one_model_failing_shows_one_error_and_the_other_answer(cli
     def missing(**_options):
         raise BadInputError("The CNN + GRU head is missing.")
 
-    common.load_classifier_cached.clear()
+    common.load_classifier_cached.clear("cnn-gru")
     monkeypatch.setattr(cnn_gru, "load_classifier", missing)
     try:
         clip = Clip.from_path(clips_dir / "carving_ice_rpi.mp4")
         at = open_page("app_pages/compare.py", session={common.CLIP_KEY: clip})
     finally:
-        common.load_classifier_cached.clear()  # later tests load the real head
+        common.load_classifier_cached.clear("cnn-gru")  # later tests load the real head
     assert not at.exception
     assert [error.value for error in at.error] == ["The CNN + GRU head is missing."]
     assert not at.info  # no comparison sentence without both models

@@ -40,7 +40,9 @@ def subset_folder(shared_home, tmp_path_factory):
     return folder
 
 
-def test_feature_cache_skips_extraction_the_second_time_and_skips_unreadable_clips(subset_folder, mobilenet_v2, tmp_path):
+def test_feature_cache_skips_extraction_the_second_time_and_skips_unreadable_clips(subset_folder, mobilenet_v2, tmp_path,
+                                                                                  monkeypatch):
+    monkeypatch.setenv("VIDCLASS_CACHE", str(tmp_path / "cache"))  # "first" must really be the first extraction
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video")
     clips = [LabelledClip(p, p.parent.name, p.name) for p in sorted(subset_folder.glob("*/*.mp4"))[:3]]
@@ -185,4 +187,4 @@ def test_train_with_six_views_then_classify(subset_folder, mobilenet_v2, tmp_pat
                  "--geometry", "pad", "--quiet", "--encoder", "mobilenet_v2"]) == 2
     assert main(["train", "--data", str(subset_folder), "--out", str(tmp_path / "y"), "--views", "3",
                  "--flip-augment", "--quiet", "--encoder", "mobilenet_v2"]) == 2
-    assert not (tmp_path / "y").exists()
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

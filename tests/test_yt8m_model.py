@@ -3,6 +3,7 @@ loop; training, saving and loading the video-level model; the `vidclass yt8m` CL
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import json
 
@@ -98,8 +99,7 @@ def test_mlp_only_model_ignores_bank(tiny_model):
     index, model = tiny_model
     features = index.features(np.arange(4))
     blended = model.predict(features)
-    mlp_only = yt8m_model.VideoLevelModel(model.dense1_weight, model.dense1_bias, model.dense2_weight, model.dense2_bias,
-                                          {**model.config, "mlp_weight": 1.0}, extra_members=model.extra_members)
+    mlp_only = dataclasses.replace(model, config={**model.config, "mlp_weight": 1.0})
     np.testing.assert_allclose(mlp_only.predict(features), model.mlp_scores(features))
     assert not np.allclose(blended, mlp_only.predict(features))
 
@@ -183,9 +183,8 @@ def test_ridge_stage_fits_the_bank_and_leaves_a_training_video_out(tiny_model):
     offsets = model.bank_label_offsets
     keep = np.arange(len(index)) != 3
     values = np.concatenate([model.bank_label_values[offsets[row]: offsets[row + 1]] for row in np.flatnonzero(keep)])
-    without = yt8m_model.VideoLevelModel(
-        model.dense1_weight, model.dense1_bias, model.dense2_weight, model.dense2_bias, model.config,
-        bank=model.bank[keep], bank_label_offsets=np.concatenate([[0], np.cumsum(np.diff(offsets)[keep])]),
+    without = dataclasses.replace(
+        model, bank=model.bank[keep], bank_label_offsets=np.concatenate([[0], np.cumsum(np.diff(offsets)[keep])]),
         bank_label_values=values)
     _, refit = without.bank_scores(features[3:4])
     np.testing.assert_allclose(left_out[3], refit[0], atol=2e-3)
@@ -194,20 +193,15 @@ def test_ridge_stage_fits_the_bank_and_leaves_a_training_video_out(tiny_model):
 def test_model_without_ridge_config_predicts_as_before(tiny_model):
     index, model = tiny_model
     features = index.features(np.arange(6))
-    old = yt8m_model.VideoLevelModel(
-        model.dense1_weight, model.dense1_bias, model.dense2_weight, model.dense2_bias,
-        {key: value for key, value in model.config.items() if not key.startswith("ridge")},
-        bank=model.bank, bank_label_offsets=model.bank_label_offsets, bank_label_values=model.bank_label_values,
-        extra_members=model.extra_members)
+    old = dataclasses.replace(
+        model, config={key: value for key, value in model.config.items() if not key.startswith("ridge")}, reranker=[])
     neighbour, ridge = old.bank_scores(features)
     assert ridge is None and not old.uses_ridge
     np.testing.assert_allclose(old.predict(features), 0.5 * old.mlp_scores(features) + 0.5 * neighbour, rtol=1e-6)
 
 
 def _fresh_copy(model):
-    return yt8m_model.VideoLevelModel(
-        model.dense1_weight, model.dense1_bias, model.dense2_weight, model.dense2_bias, model.config,
-        bank=model.bank, bank_label_offsets=model.bank_label_offsets, bank_label_values=model.bank_label_values)
+    return dataclasses.replace(model)  # nothing solved yet: the ridge state is not copied
 
 
 def test_ridge_solution_is_kept_in_the_cache_for_the_next_process(tiny_model, monkeypatch, tmp_path):

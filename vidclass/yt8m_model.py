@@ -198,14 +198,20 @@ def ridge_kernel(similarity: np.ndarray, tau: float) -> np.ndarray:
     return np.exp((np.asarray(similarity, dtype=np.float32) - 1.0) / np.float32(tau))
 
 
+def ridge_system(bank: np.ndarray, tau: float, regularisation: float) -> np.ndarray:
+    """float32 [M, M]: K + λI, K = ``ridge_kernel`` of the bank's unit rows float [M, D]."""
+    bank = np.asarray(bank, dtype=np.float32)
+    system = ridge_kernel(bank @ bank.T, tau)
+    system[np.diag_indices_from(system)] += np.float32(regularisation)
+    return system
+
+
 def kernel_ridge_factor(bank: np.ndarray, tau: float, regularisation: float):
-    """scipy ``cho_factor`` (lower) of K + λI, K = ``ridge_kernel`` of the bank's unit rows float [M, D]."""
+    """scipy ``cho_factor`` (lower) of ``ridge_system(bank, tau, regularisation)``."""
     import scipy.linalg
 
-    bank = np.asarray(bank, dtype=np.float32)
-    gram = ridge_kernel(bank @ bank.T, tau)
-    gram[np.diag_indices_from(gram)] += np.float32(regularisation)
-    return scipy.linalg.cho_factor(gram, lower=True, overwrite_a=True, check_finite=False)
+    return scipy.linalg.cho_factor(ridge_system(bank, tau, regularisation), lower=True, overwrite_a=True,
+                                   check_finite=False)
 
 
 def fit_kernel_ridge(bank: np.ndarray, labels: np.ndarray, tau: float, regularisation: float):
@@ -333,8 +339,8 @@ class VideoLevelModel:
     rerank_std: np.ndarray | None = None
     class_prior: np.ndarray | None = None
     cache_ridge: bool = True
-    _ridge: dict = field(default_factory=dict, repr=False, compare=False)
-    _ridge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _ridge: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _ridge_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
     def num_classes(self) -> int:

@@ -44,17 +44,26 @@ def chromium_path() -> str | None:
     return None
 
 
+def browser_missing_reason() -> str | None:
+    """Why a real browser can't be driven here (Chromium or Playwright missing), or None."""
+    if chromium_path() is None:
+        return "Chromium is not installed (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -r requirements.txt)"
+    return None
+
+
 def sync_playwright_or_exit(what: str):
     """Playwright's ``sync_playwright`` for a benchmark; without Chromium or Playwright, print why
     ``what`` can't be measured and exit with status 1."""
-    if chromium_path() is None:
-        print(f"Chromium is not installed (apt-get install chromium): cannot measure {what}")
+    reason = browser_missing_reason()
+    if reason:
+        print(f"{reason}: cannot measure {what}")
         raise SystemExit(1)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print(f"Playwright is not installed (pip install -r requirements.txt): cannot measure {what}")
-        raise SystemExit(1) from None
+    from playwright.sync_api import sync_playwright
+
     return sync_playwright
 
 

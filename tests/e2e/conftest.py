@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import ARTIFACTS, RUN_TIMEOUT_MS, chromium_path, launch_chromium, new_app_page, open_app, start_server, stop_server
+from .browser import ARTIFACTS, RUN_TIMEOUT_MS, browser_missing_reason, launch_chromium, new_app_page, open_app, start_server, stop_server
 
 
 # --- fixtures ------------------------------------------------------------------------------
@@ -48,12 +48,11 @@ def app_url(home_dir, artifacts_dir):
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session; skips (with the reason) when it can't be had."""
-    if chromium_path() is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium): the browser tests need it")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the Python package playwright is not installed: the browser tests need it")
+    reason = browser_missing_reason()
+    if reason:
+        pytest.skip(f"{reason}: the browser tests need it")
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         try:

@@ -20,17 +20,16 @@ def answer_of(page) -> str:
 
 def test_eight_sessions_classify_at_once(browser, warm_app, home_dir):
     skip_if_placeholder("classify.py")
+    from app_pages.common import gallery_paths
     from vidclass.classifiers import load_classifier
 
-    gallery = [f"data/clips/{path.name}" for path in sorted((home_dir / "data/clips").glob("*.mp4"))]
-    gallery += [f"data/ucf101/train/{name}/v_{name}_g08_c01.mp4" for name in ("Archery", "Basketball", "Fencing", "TennisSwing")]
-    gallery = [item for item in gallery if (home_dir / item).is_file()][:SESSIONS]
+    gallery = dict(gallery_paths()[:SESSIONS])  # {store path, as in a ?clip= link: file}, the app's own gallery
     if len(gallery) < SESSIONS:
         pytest.skip(f"only {len(gallery)} example clips in {home_dir}")
 
     # One at a time, in this process: the reference answers.
     classifier = load_classifier("movinet")
-    expected = {item: classifier.classify(home_dir / item, top_k=5).top for item in gallery}
+    expected = {item: classifier.classify(path, top_k=5).top for item, path in gallery.items()}
 
     contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in gallery]
     try:
