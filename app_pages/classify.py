@@ -47,12 +47,9 @@ def choose_settings() -> tuple[tuple[str, dict, str], int, float]:
             "Model", ids, index=ids.index(common.query_value("model", ids[0], ids)), format_func=lambda i: choices[i][2]
         )
         top_k = st.slider("How many labels", 1, results.MAX_TOP_K, 5)
-        threshold = st.slider(
-            "Sure enough from (%)", 5, 95, int(results.DEFAULT_CONFIDENCE * 100), step=5,
-            help="Below this probability the page says the model is not sure and lists candidates.",
-        )
+    threshold = results.threshold_slider()
     common.remember_in_link(model=chosen)
-    return choices[chosen], top_k, threshold / 100
+    return choices[chosen], top_k, threshold
 
 
 def timeline_table(prediction, count: int = TIMELINE_LABELS) -> pd.DataFrame:

@@ -38,6 +38,11 @@ def plain(text) -> str:
     return "".join("\\" + char if char in string.punctuation else char for char in str(text))
 
 
+def count_of(number: int, noun: str) -> str:
+    """"1 frame", "3 frames": a count with its noun, singular or plural (nouns taking "s")."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
 # --- errors ------------------------------------------------------------------------
 
 

@@ -19,12 +19,12 @@ def label_sets_sentence(classifiers: dict) -> str:
     return sentence + (f"; both know {', '.join(shared)}." if shared else ".")
 
 
-def show_model_column(clip, model: str, top_k: int):
+def show_model_column(clip, model: str, top_k: int, threshold: float):
     """One model's answer: chart, confidence, GIF of its frames, time taken. Returns the classifier."""
     classifier = common.load_classifier_cached(model)
     st.subheader(classifier.title)
     prediction = results.classify_and_remember(clip, model, {})
-    results.answer_summary(prediction, top_k)
+    results.answer_summary(prediction, top_k, threshold)
     results.frames_gif(prediction, common.hash_of(clip))
     results.timing_line(prediction)
     return classifier
@@ -35,11 +35,12 @@ def show_compare() -> None:
     clip = common.require_clip()
     st.markdown(f"Clip: **{common.plain(clip.name)}**")
     top_k = st.sidebar.slider("How many labels", 1, results.MAX_TOP_K, 5)
+    threshold = results.threshold_slider()
     sentence = st.empty()
     loaded = {}
     for column, model in zip(st.columns(len(MODELS)), MODELS):
         with column, common.guarded(f"running {model}"):
-            loaded[model] = show_model_column(clip, model, top_k)
+            loaded[model] = show_model_column(clip, model, top_k, threshold)
     if len(loaded) == len(MODELS):  # a model that failed has already said so in its column
         sentence.info(label_sets_sentence(loaded), icon="ℹ️")
 

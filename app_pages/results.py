@@ -40,55 +40,91 @@ def top_k_chart(prediction: Prediction) -> None:
     st.altair_chart((bars + text).properties(height=32 * len(table) + 20), width="stretch")
 
 
-def answer_summary(prediction: Prediction, top_k: int, threshold: float = DEFAULT_CONFIDENCE) -> None:
-    """The answer in words and bars: confidence sentence, closed-set warning, top-k chart."""
+def answer_summary(prediction: Prediction, top_k: int, threshold: float) -> None:
+    """The answer in words and bars: one headline (sure, not sure, or probably none of a short
+    class list), the class list of a closed-set model, then the top-k chart."""
     shown = first_labels(prediction, top_k)
-    confidence_note(shown, threshold)
-    closed_set_note(prediction)
+    if outside_known_classes(prediction):
+        unknown_note(shown)
+    else:
+        confidence_note(shown, threshold)
+    known_classes_caption(prediction)
     top_k_chart(shown)
 
 
-def confidence_note(prediction: Prediction, threshold: float = DEFAULT_CONFIDENCE) -> None:
+def candidates_text(prediction: Prediction, count: int = 3) -> str:
+    """"A (52%), B (9%), C (8%)": the first ``count`` labels with their probabilities."""
+    return ", ".join(f"{common.plain(item.label)} ({item.score:.0%})" for item in prediction.labels[:count])
+
+
+def confidence_note(prediction: Prediction, threshold: float) -> None:
     """Say plainly whether the model is sure, and list candidates when it is not."""
     best = prediction.top
     if best.score >= threshold:
         st.success(f"**{common.plain(best.label)}** — {best.score:.0%} sure.")
         return
-    candidates = ", ".join(f"{common.plain(item.label)} ({item.score:.0%})" for item in prediction.labels[:3])
     st.warning(
-        f"The model is not sure (best guess {best.score:.0%}, below {threshold:.0%}). Candidates: {candidates}.",
+        f"The model is not sure (best guess {best.score:.0%}, below {threshold:.0%}). "
+        f"Candidates: {candidates_text(prediction)}.",
         icon="🤔",
     )
 
 
-def closed_set_note(prediction: Prediction) -> None:
-    """For a model with a short class list: say it only knows those, and warn when the clip is probably none."""
+def outside_known_classes(prediction: Prediction) -> bool:
+    """True for a model with a short class list (the CNN + GRU) whose answer says the clip is
+    probably none of them (``vidclass.cnn_gru.probably_unknown``)."""
     if prediction.model != "cnn-gru":
-        return
+        return False
     from vidclass.cnn_gru import probably_unknown
 
-    names = ", ".join(prediction.class_names)
-    if probably_unknown(prediction):
-        st.warning(
-            f"This clip is probably none of the {len(prediction.class_names)} classes this model knows "
-            f"(its best guess is only {prediction.top.score:.0%} sure, or it hesitates between several).",
-            icon="❓",
-        )
-    st.caption(f"This model only knows {len(prediction.class_names)} classes: {common.plain(names)}.")
+    return probably_unknown(prediction)
+
+
+def unknown_note(prediction: Prediction) -> None:
+    """The headline when the clip is probably none of a closed-set model's classes."""
+    st.warning(
+        f"This clip is probably none of the {len(prediction.class_names)} classes this model knows: its best "
+        f"guess is only {prediction.top.score:.0%} sure, or it hesitates between several. "
+        f"Candidates: {candidates_text(prediction)}.",
+        icon="❓",
+    )
+
+
+def known_classes_caption(prediction: Prediction) -> None:
+    """For a model with a short class list: say it only knows those."""
+    if prediction.model == "cnn-gru":
+        names = ", ".join(prediction.class_names)
+        st.caption(f"This model only knows {len(prediction.class_names)} classes: {common.plain(names)}.")
+
+
+THRESHOLD_KEY = "sure_from_percent"
+THRESHOLD_KEPT = "sure_from_percent_kept"  # survives pages without the slider
+
+
+def threshold_slider() -> float:
+    """The sidebar's "Sure enough from" slider, shared by the Classify and Compare pages
+    (one setting per session); returns the threshold as a fraction."""
+    st.session_state.setdefault(THRESHOLD_KEY, st.session_state.get(THRESHOLD_KEPT, int(DEFAULT_CONFIDENCE * 100)))
+    percent = st.sidebar.slider(
+        "Sure enough from (%)", 5, 95, step=5, key=THRESHOLD_KEY,
+        help="Below this probability the page says the model is not sure and lists candidates.",
+    )
+    st.session_state[THRESHOLD_KEPT] = percent
+    return percent / 100
 
 
 def frames_gif(prediction: Prediction, clip_hash: str) -> None:
     """The GIF of exactly the frames the model saw."""
     frames = prediction.frames
     gif = common.gif_bytes(clip_hash, f"{prediction.model}-{frames.config.key()}", frames)
-    st.image(gif, caption=f"The {frames.num_real} frames the model saw")
+    st.image(gif, caption=f"The {common.count_of(frames.num_real, 'frame')} the model saw")
 
 
 def timing_line(prediction: Prediction) -> None:
     """Time taken, split into reading frames and running the model."""
     st.caption(
         f"⏱️ {prediction.seconds:.2f} s in all: {prediction.decode_seconds:.2f} s reading frames, "
-        f"{prediction.inference_seconds:.2f} s in the model · {prediction.frames.num_real} frames"
+        f"{prediction.inference_seconds:.2f} s in the model · {common.count_of(prediction.frames.num_real, 'frame')}"
     )
 
 

@@ -48,6 +48,19 @@ def test_compare_reruns_reuse_results(clips_dir):
     assert len(at.session_state["predictions"]) == 2
 
 
+def test_compare_uses_the_sure_enough_setting_from_classify(clips_dir):
+    _shipped_head_or_skip()
+    from app_pages import results
+
+    clip = Clip.from_path(clips_dir / "crossfit_deadlift_64.mp4")  # MoViNet: about 82 % sure
+    default = open_page("app_pages/compare.py", session={common.CLIP_KEY: clip})
+    assert any("sure" in box.value for box in default.success)
+    strict = open_page("app_pages/compare.py", session={common.CLIP_KEY: clip, results.THRESHOLD_KEPT: 95})
+    assert not strict.exception and not strict.error
+    assert next(s for s in strict.sidebar.slider if s.label.startswith("Sure enough")).value == 95
+    assert not strict.success and any("not sure" in box.value for box in strict.warning)
+
+
 def test_compare_with_one_model_failing_shows_one_error_and_the_other_answer(clips_dir, monkeypatch):
     from vidclass import cnn_gru
     from vidclass.errors import BadInputError
@@ -104,4 +117,5 @@ def test_cnn_gru_on_an_out_of_domain_clip_warns_it_is_probably_none_of_its_class
     at.button(key="classify").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("probably none of the 11 classes" in w.value for w in at.warning)
+    assert not at.success  # one headline: no green "… sure" above the warning
     assert any("only knows 11 classes" in c.value for c in at.caption)
