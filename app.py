@@ -30,7 +30,10 @@ PAGES = {
 
 page = st.navigation(PAGES)
 common.restore_clip_from_link()
-with st.sidebar:
-    common.show_current_clip_badge()
-    st.page_link("app_pages/home.py", label="Example gallery", icon="🎬")
-page.run()
+badge = st.sidebar.container()  # filled after the page ran, so a clip it just set shows at once
+try:
+    page.run()
+finally:
+    with badge:
+        common.show_current_clip_badge()
+        st.page_link("app_pages/home.py", label="Example gallery", icon="🎬")

@@ -42,12 +42,35 @@ def choose_clips() -> tuple[Callable[[], list[Clip]], tuple[str, ...]]:
     return (lambda: [Clip.from_path(path) for path in choices[folder]]), tuple(str(path) for path in choices[folder])
 
 
+SHOWN_COLUMNS = {  # batch row key → column title on the page (the downloads keep the keys)
+    "clip": "Clip", "error": "Problem", "top1": "Best guess", "score": "Sure", "top5": "Top 5", "seconds": "Seconds",
+}
+
+
+def results_table(rows: list[dict]):
+    """The rows for the page: readable titles, the problem next to the clip, blanks instead of None."""
+    table = batch.rows_to_frame(rows)[list(SHOWN_COLUMNS)].rename(columns=SHOWN_COLUMNS)
+    text_columns = ["Problem", "Best guess", "Top 5"]
+    table[text_columns] = table[text_columns].fillna("")
+    if not (table["Problem"] != "").any():
+        table = table.drop(columns="Problem")
+    return table
+
+
+def results_sentence(rows: list[dict]) -> str:
+    """"3 clips: 2 classified, 1 could not be read (see Problem)"."""
+    failed = sum(1 for row in rows if row["error"])
+    sentence = f"**{common.count_of(len(rows), 'clip')}**: {len(rows) - failed} classified"
+    return sentence + (f", {failed} could not be read (see Problem)." if failed else ".")
+
+
 def show_results(rows: list[dict]) -> None:
     """The results table and the two download buttons (they do not rerun the app)."""
-    table = batch.rows_to_frame(rows)
-    failed = int((table["error"] != "").sum())
-    st.markdown(f"**{len(rows)} clips classified**" + (f", {failed} could not be read" if failed else ""))
-    st.dataframe(table, hide_index=True, column_config={"score": st.column_config.ProgressColumn("score", format="percent", min_value=0, max_value=1)})
+    st.markdown(results_sentence(rows))
+    st.dataframe(
+        results_table(rows), hide_index=True,
+        column_config={"Sure": st.column_config.ProgressColumn("Sure", format="percent", min_value=0, max_value=1)},
+    )
     left, right = st.columns(2)
     left.download_button("Download CSV", batch.rows_to_csv(rows), "vidclass-results.csv", "text/csv", on_click="ignore")
     right.download_button("Download JSON", batch.rows_to_json(rows), "vidclass-results.json", "application/json", on_click="ignore")

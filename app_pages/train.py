@@ -44,9 +44,18 @@ def choose_source():
     if not folders:
         st.info(f"No folder with class sub-folders was found under {data_root}.")
         return None
-    labels = [str(folder.relative_to(store.home())) for folder in folders]
-    picked = st.selectbox("Folder (one sub-folder per class)", labels, key="train_folder")
+    clip_counts = {str(folder.relative_to(store.home())): count_clips(folder) for folder in folders}
+    labels = sorted(clip_counts, key=lambda label: -clip_counts[label])  # the richest folder first
+    picked = st.selectbox("Folder (one sub-folder per class)", labels, key="train_folder",
+                          format_func=lambda label: f"{label} ({common.count_of(clip_counts[label], 'clip')})")
     return store.home() / picked
+
+
+def count_clips(folder: Path) -> int:
+    """How many video files are in the class sub-folders of ``folder``."""
+    from vidclass.datasets import is_video_file
+
+    return sum(1 for path in folder.glob("*/*") if is_video_file(path))
 
 
 def choose_settings() -> dict:
@@ -91,15 +100,26 @@ def list_clips(source, folder: Path):
 
 def run_training(source, settings: dict) -> None:
     """Unpack, extract features and train with a progress bar; keep the result in the session."""
-    from vidclass.cnn_gru import check_head_name, default_head_config, heads_folder
-    from vidclass.datasets import limit_per_class
-    from vidclass.training import train
+    from vidclass.cnn_gru import check_head_name, heads_folder
 
     name = check_head_name(settings["name"])
     target = heads_folder() / name
     if target.exists():
         raise BadInputError(f"A model named '{name}' already exists: choose another name.")
     report = results.progress_reporter("Reading the clips…")
+    try:
+        train_into(source, settings, name, target, report)
+    finally:
+        report.clear()  # a failed run must not leave a stuck bar above its error
+
+
+def train_into(source, settings: dict, name: str, target: Path, report) -> None:
+    """Unpack, list, train into ``target``; the result goes into the session (half-written
+    heads are removed on failure)."""
+    from vidclass.cnn_gru import default_head_config
+    from vidclass.datasets import limit_per_class
+    from vidclass.training import train
+
     with tempfile.TemporaryDirectory(prefix="vidclass-train-") as scratch:
         listing, zip_ignored = list_clips(source, Path(scratch))
         listing = limit_per_class(listing, settings["max_clips"])
@@ -115,7 +135,6 @@ def run_training(source, settings: dict) -> None:
 
             shutil.rmtree(target, ignore_errors=True)  # never leave a half-written head behind
             raise
-    report(1.0, "Done")
     st.session_state[RESULT_KEY] = {
         "name": name,
         "folder": str(run.folder),

@@ -18,6 +18,7 @@ def receive_upload() -> None:
         return
     if st.session_state.get("last_upload_id") == uploaded.file_id:
         return  # already read: a rerun must not copy the whole upload again
+    previous = common.current_clip()
     clip = Clip.from_bytes(uploaded.name, uploaded.getvalue())
     with common.guarded("reading your clip"):
         clip_hash = clip.content_hash()
@@ -25,6 +26,8 @@ def receive_upload() -> None:
         common.set_current_clip(clip, clip_hash)
         st.session_state["last_upload_id"] = uploaded.file_id
         st.query_params.pop("clip", None)  # an uploaded clip cannot travel in a link
+    if common.current_clip() is previous and previous is not None:  # refused: say what is still current
+        st.caption(f"Nothing changed: the clip below is still your previous one, {common.plain(previous.name)}.")
 
 
 @st.cache_data(max_entries=16, show_spinner="Preparing the clip for your browser…")

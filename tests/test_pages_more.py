@@ -95,6 +95,10 @@ def test_batch_two_uploads_table_and_downloads(clips_dir):
     assert rows[0]["top1"] == "carving ice"
     assert rows[1]["error"] and rows[1]["top1"] is None
     assert len(at.get("download_button")) == 2
+    assert "2 classified" not in at.markdown[0].value and "1 could not be read" in at.markdown[0].value
+    shown = at.dataframe[0].value
+    assert list(shown.columns[:2]) == ["Clip", "Problem"]  # the reason sits next to the clip
+    assert shown["Problem"][1] and shown["Best guess"][1] == ""  # no "None"
     from vidclass.batch import rows_to_csv, rows_to_json
 
     assert next(csv.DictReader(io.StringIO(rows_to_csv(rows).decode())))["top1"] == "carving ice"

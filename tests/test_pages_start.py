@@ -111,10 +111,30 @@ def test_upload_truncated_mp4_says_so_and_next_upload_works(clips_dir):
     assert not at.error and at.session_state[common.CLIP_KEY].name == "whole.mp4"
 
 
+def test_upload_refused_after_a_good_one_says_the_previous_clip_stays(clips_dir):
+    good = clips_dir / "jumping_jacks.mp4"
+    at = open_page("app_pages/upload.py")
+    at.file_uploader[0].upload(good.name, good.read_bytes(), "video/mp4").run()
+    at.file_uploader[0].upload("notes.mp4", b"hello").run()
+    assert not at.exception and len(at.error) == 1
+    assert at.session_state[common.CLIP_KEY].name == good.name  # nothing lost
+    assert any("still your previous one" in caption.value for caption in at.caption)
+
+
+def test_sidebar_names_an_uploaded_clip_in_the_same_run(clips_dir):
+    good = clips_dir / "jumping_jacks.mp4"
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    at.switch_page("app_pages/upload.py").run()
+    assert any("No clip chosen yet" in caption.value for caption in at.sidebar.caption)
+    at.file_uploader[0].upload(good.name, good.read_bytes(), "video/mp4").run()
+    assert not at.exception
+    assert [text.value for text in at.sidebar.text] == [good.name]
+
+
 @pytest.mark.parametrize(
     "name, frames, options, shown",
     [
-        ("one.mp4", 1, {}, "1 frames"),
+        ("one.mp4", 1, {}, " 1 frame, "),
         ("uhd.mp4", 3, {"height": 2160, "width": 3840}, "3840×2160"),
         ("portrait.mp4", 10, {"rotation": 90}, "240×320"),
         ("gray.mkv", 10, {"codec": "ffv1", "gray": True}, "10 frames"),

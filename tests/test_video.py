@@ -92,7 +92,7 @@ def test_probe_synthetic(synthetic_clip):
     assert (info.frame_count, info.fps, info.width, info.height, info.rotation) == (50, 25.0, 160, 120, 0)
     assert info.duration_seconds == 2.0
     assert info.codec == "H264"
-    assert info.describe() == "2.0 s, 25 fps, 160×120, 50 frames, H264"
+    assert info.describe() == "2.0 s, 25 fps, 160×120, 50 frames, H.264"
     assert info.as_dict()["frame_count"] == 50
 
 

@@ -92,11 +92,19 @@ class VideoInfo:
         return asdict(self)
 
     def describe(self) -> str:
-        """One plain line, e.g. ``"7.2 s, 25 fps, 320×240, 180 frames, H264"``."""
-        return (
-            f"{self.duration_seconds:.1f} s, {round(self.fps, 1):g} fps, {self.width}×{self.height}, "
-            f"{self.frame_count} frames, {self.codec or 'unknown codec'}"
-        )
+        """One plain line, e.g. ``"7.2 s, 25 fps, 320×240, 180 frames, H.264"`` (``"1 frame"``
+        for a single frame; the codec by its common name, see ``CODEC_NAMES``)."""
+        frames = f"{self.frame_count} frame" + ("" if self.frame_count == 1 else "s")
+        codec = CODEC_NAMES.get(self.codec.upper(), self.codec) if self.codec else "unknown codec"
+        return f"{self.duration_seconds:.1f} s, {round(self.fps, 1):g} fps, {self.width}×{self.height}, {frames}, {codec}"
+
+
+# FourCC codes (as ``VideoInfo.codec`` holds them) → the names people know.
+CODEC_NAMES = {
+    "H264": "H.264", "AVC1": "H.264", "X264": "H.264", "HEVC": "H.265", "H265": "H.265", "HVC1": "H.265",
+    "FMP4": "MPEG-4 Part 2", "MP4V": "MPEG-4 Part 2", "XVID": "MPEG-4 Part 2 (Xvid)", "DIVX": "MPEG-4 Part 2 (DivX)",
+    "VP80": "VP8", "VP90": "VP9", "AV01": "AV1", "MJPG": "Motion JPEG", "FFV1": "FFV1 (lossless)",
+}
 
 
 @dataclass(frozen=True)
