@@ -112,6 +112,9 @@ def test_about_page_has_a_card_per_model_with_measured_figures():
     assert titles == [card.title for card in CARDS]
     measured = [card for card in CARDS if card.metrics() is not None]
     assert len(at.get("metric")) >= len(measured)
+    tiles = [metric.label for metric in at.get("metric")]
+    assert "epochs" not in tiles and "train clips" not in tiles  # training settings are not scores
+    assert any("ApplyEyeMakeup" in caption.value for caption in at.caption)  # the 11 classes, listed
 
 
 def test_cnn_gru_on_an_out_of_domain_clip_warns_it_is_probably_none_of_its_classes(clips_dir):

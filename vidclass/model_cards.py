@@ -15,7 +15,8 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 @dataclass(frozen=True)
 class ModelCard:
-    """One model's card; ``metrics_file`` is relative to ``assets/``."""
+    """One model's card; ``metrics_file`` (and ``classes_file``, a JSON list of class names, for
+    a model with a short class list) are relative to ``assets/``."""
 
     key: str
     title: str
@@ -25,6 +26,15 @@ class ModelCard:
     licence: str
     knows: str
     metrics_file: str
+    classes_file: str = ""
+
+    def class_names(self) -> list[str]:
+        """The class names from ``classes_file``, or [] (none given, or not built yet)."""
+        path = ASSETS / self.classes_file
+        if not self.classes_file or not path.is_file():
+            return []
+        with open(path, encoding="utf-8") as handle:
+            return [str(name) for name in json.load(handle)]
 
     def metrics(self) -> dict | None:
         """The measured figures (a dict from the metrics file), or None when not measured yet."""
@@ -60,7 +70,8 @@ CARDS = (
         source="Frame encoders: MobileNet from Google Coral's test data and the MoViNet-A0 above; GRU head: trained by vidclass on UCF101",
         source_url="https://raw.githubusercontent.com/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41/mobilenet_v2_1.0_224_quant.tflite",
         licence="Encoders Apache-2.0; UCF101 for research use",
-        knows="11 UCF101 classes (see below); heads you train in the app know your classes",
+        knows="11 UCF101 classes (listed below); heads you train in the app know your classes",
+        classes_file="cnn_gru_ucf101/classes.json",
         metrics_file="cnn_gru_ucf101/metrics.json",
     ),
     ModelCard(
