@@ -38,6 +38,12 @@ def playable_video(_clip: Clip, clip_hash: str) -> bytes:
     return browser_playable_mp4(_clip.path or _clip.read_bytes(), _clip.name)
 
 
+def player_width(info) -> int | str:
+    """The player's width: the clip's own (at least 320 px) for small clips, so a 64×64 clip is
+    not blown up to the page width; "stretch" from 640 px wide."""
+    return "stretch" if info.width >= 640 else max(int(info.width), 320)
+
+
 def show_clip() -> None:
     """Play the current clip and describe it in plain words."""
     clip = common.current_clip()
@@ -50,7 +56,7 @@ def show_clip() -> None:
     st.markdown(f"**{info.describe()}**")
     if info.rotation:
         st.caption(f"The clip carries a rotation tag of {info.rotation}°; frames are shown upright.")
-    st.video(playable_video(clip, clip_hash))
+    st.video(playable_video(clip, clip_hash), width=player_width(info))
     left, right = st.columns(2)
     left.page_link("app_pages/frames.py", label="See the frames a model looks at", icon="🎞️")
     right.page_link("app_pages/classify.py", label="Classify this clip", icon="🏷️")

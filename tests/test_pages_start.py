@@ -151,3 +151,13 @@ def test_upload_odd_but_valid_clips_play_and_describe(synthetic_clip, name, fram
     if shown:
         assert shown in described
     assert len(at.get("video")) == 1
+
+
+def test_small_clips_get_a_small_player_and_large_ones_the_page_width():
+    from types import SimpleNamespace
+
+    from app_pages.upload import player_width
+
+    assert player_width(SimpleNamespace(width=64)) == 320  # not blown up to the page width
+    assert player_width(SimpleNamespace(width=400)) == 400
+    assert player_width(SimpleNamespace(width=3840)) == "stretch"
