@@ -48,7 +48,7 @@ def explorer_model():
     from vidclass.yt8m_model import load_model
 
     model = load_model()
-    model.warm_up(leave_out_self=True)  # the video panel shows leave-one-out guesses
+    model.warm_up()
     return model
 
 
@@ -180,6 +180,24 @@ def prediction_chart(predictions, truth: set, vocabulary):
     )
 
 
+def fair_guesses(model, index, row: int) -> tuple[list[tuple[int, float]], str]:
+    """The model's top 10 guesses for one video and a sentence on how fair a test they are.
+
+    For a video the model trained on, the guesses come from its training run's fold model that
+    never saw the video's shard (``held_out_guesses``): a fair test, not a memory.
+    """
+    shard = str(index.shard_names[index.shard_of(row)])
+    held_out = model.held_out_guesses(str(index.ids[row]))
+    if held_out is not None and shard in set(model.config.get("train_shards", [])):
+        guesses, fold = held_out
+        folds = int(model.config.get("rerank_folds", 4))
+        return guesses, (
+            f"The full model learnt from this video, so these guesses come from a model trained without its "
+            f"shard ({shard}; part {fold + 1} of {folds} of the training run's cross-check): a fair test.")
+    guesses = model.top_predictions(index.features(np.array([row])), top=10)[0]
+    return guesses, fairness_note(index, row, model)
+
+
 def fairness_note(index, row: int, model) -> str:
     """Whether the model learnt from this video's shard (then its guesses are no fair test)."""
     shard = str(index.shard_names[index.shard_of(row)])
@@ -214,11 +232,10 @@ def video_panel(index, row: int, vocabulary) -> None:
         st.markdown("**The model's top guesses**")
         with common.guarded("running the YouTube-8M model"):
             model = explorer_model()
-            predictions = model.top_predictions(index.features(np.array([row])), top=10, leave_out_self=True)[0]
+            predictions, note = fair_guesses(model, index, row)
             hits = sum(1 for i, _ in predictions if i in set(labels))
             st.altair_chart(prediction_chart(predictions, set(labels), vocabulary), width="stretch")
-            st.caption(f"{hits} of the model's top 10 guesses are true labels of this video (green). "
-                       + fairness_note(index, row, model))
+            st.caption(f"{hits} of the model's top 10 guesses are true labels of this video (green). " + note)
     link = youtube_link(video_id)
     if link.youtube_id:
         st.link_button("Watch on YouTube", link.url)
@@ -282,7 +299,7 @@ def vocabulary_section(vocabulary) -> None:
         "Knowledge Graph id": [e.knowledge_graph_id for e in found],
         "Training videos": [e.train_video_count for e in found],
         "Topic areas": [" / ".join(e.verticals) for e in found],
-    }), hide_index=True, width="stretch", height=300)
+    }), hide_index=True, width="stretch", height="auto" if len(found) <= 8 else 300)  # no empty rows under a few hits
 
 
 def model_section() -> None:
@@ -300,6 +317,13 @@ def model_section() -> None:
         st.caption(common.plain(metrics["measured_on"]))
     if isinstance(metrics.get("method"), str):
         st.caption(common.plain(metrics["method"]))
+    cross_check = model.config.get("held_out_guesses")
+    if isinstance(cross_check, dict) and "gap" in cross_check:
+        st.markdown(
+            f"**The guesses shown for each video** come from the training run's cross-check: over its "
+            f"{cross_check['videos']:,} training videos they score GAP@20 {cross_check['gap']:.1%} and hit@1 "
+            f"{cross_check['hit_at_1']:.1%}.")
+        st.caption(common.plain(f"How: {cross_check['how']}."))
 
 
 # --- page ----------------------------------------------------------------------------------------

@@ -46,7 +46,6 @@ from vidclass.errors import BadInputError
 from vidclass.yt8m import AUDIO_SIZE, NUM_CLASSES, RGB_SIZE, VideoIndex
 
 FEATURE_SIZE = RGB_SIZE + AUDIO_SIZE
-SAME_VIDEO_SIMILARITY = 0.9999  # a query this close to a bank row is that training video
 SHIPPED_MODEL_FOLDER = Path(__file__).resolve().parents[1] / "assets" / "yt8m_model"
 TRAIN_VIDEOS_IN_FULL_DATASET = 3_888_919  # videos in the YouTube-8M (2018) train partition
 
@@ -124,6 +123,8 @@ RERANK_FEATURES = (
     "log(1 + training videos with the entity)", "log video's candidate blend sum",
 )
 
+
+HELD_OUT_TOP = 20  # held-out guesses kept per training video (``VideoLevelModel.held_out_guesses``)
 
 RIDGE_RERANK_FEATURES = ("log ridge", "log video's best ridge", "log neighbour vote alone")
 
@@ -218,29 +219,14 @@ def fit_kernel_ridge(bank: np.ndarray, labels: np.ndarray, tau: float, regularis
     """Kernel ridge regression of 0/1 labels on the bank's unit rows.
 
     bank float [M, D] unit rows; labels 0/1 [M, U] (one column per entity that occurs). Returns
-    (dual float32 [M, U], cholesky factor) with ``ridge_kernel(query @ bank.T) @ dual`` the
-    predicted labels; the factor (scipy's ``cho_factor`` of K + λI) serves ``ridge_leverages``.
+    dual float32 [M, U] with ``ridge_kernel(query @ bank.T) @ dual`` the predicted labels.
     Costs O(M³ + M²·U): about 6 s for 8,908 videos × 2,550 entities on two cores.
     """
     import scipy.linalg
 
     factor = kernel_ridge_factor(bank, tau, regularisation)
     dual = scipy.linalg.cho_solve(factor, np.asarray(labels, dtype=np.float32), check_finite=False)
-    return dual.astype(np.float32), factor
-
-
-def ridge_leverages(factor, regularisation: float) -> np.ndarray:
-    """float32 [M]: the diagonal of the hat matrix K (K + λI)⁻¹ = 1 - λ·diag((K + λI)⁻¹),
-    from the lower Cholesky ``factor`` of K + λI. With it the leave-one-out prediction for bank
-    row i is (f_i - h_i·y_i) / (1 - h_i)."""
-    import scipy.linalg.lapack
-
-    inverse, info = scipy.linalg.lapack.get_lapack_funcs("trtri", (factor[0],))(factor[0], lower=1)
-    if info != 0:
-        raise ValueError(f"the Cholesky factor is singular (LAPACK trtri info {info})")
-    inverse = np.tril(inverse)  # (K + λI)⁻¹ = L⁻ᵀ L⁻¹, so its diagonal is the column norms² of L⁻¹
-    diagonal_of_inverse = np.einsum("ij,ij->j", inverse, inverse)
-    return (1.0 - np.float32(regularisation) * diagonal_of_inverse).astype(np.float32)
+    return dual.astype(np.float32)
 
 
 def _cached_or_computed(stem: Path | None, name: str, shape: tuple, compute) -> np.ndarray:
@@ -316,6 +302,9 @@ class VideoLevelModel:
     rows (stored as int8 with a per-row scale, or float16), ``bank_label_offsets`` int64 [M+1], ``bank_label_values`` int32.
     Optional re-ranker: ``reranker`` [w1 float32 [F, R], b1 [R], w2 [R, 1], b2 [1]],
     ``rerank_mean``/``rerank_std`` float32 [F], ``class_prior`` float32 [C] log-odds.
+    Optional held-out guesses for the training videos (``held_out_guesses``): ``held_out_ids``
+    str [M], ``held_out_classes`` int16 [M, K] and ``held_out_scores`` float16 [M, K] best first,
+    ``held_out_folds`` int8 [M].
     ``config``: neighbours, temperature, mlp_weight, bank_rgb_dims, bank_audio_dims,
     bank_audio_weight, ridge, ridge_tau, ridge_lambda, ridge_weight, hidden, epochs, … ;
     ``metrics``: what ``metrics.json`` says. The kernel ridge dual coefficients are solved from
@@ -338,6 +327,10 @@ class VideoLevelModel:
     rerank_mean: np.ndarray | None = None
     rerank_std: np.ndarray | None = None
     class_prior: np.ndarray | None = None
+    held_out_ids: np.ndarray | None = None
+    held_out_classes: np.ndarray | None = None
+    held_out_scores: np.ndarray | None = None
+    held_out_folds: np.ndarray | None = None
     cache_ridge: bool = True
     _ridge: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ridge_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -374,9 +367,9 @@ class VideoLevelModel:
         matrix[owner, np.searchsorted(classes, self.bank_label_values[positions])] = 1.0
         return matrix
 
-    def _ridge_fit(self, leverages: bool = False) -> dict:
-        """The kernel ridge state: ``classes`` int [U] (entities found in the bank), ``dual`` float32
-        [M, U], and with ``leverages`` the hat-matrix diagonal float32 [M].
+    def _ridge_fit(self) -> dict:
+        """The kernel ridge state: ``classes`` int [U] (entities found in the bank) and ``dual``
+        float32 [M, U].
 
         Solved once per model and kept in ``VIDCLASS_CACHE/yt8m_ridge`` (keyed by a hash of the
         bank, its labels and the ridge settings), so the next process loads it instead.
@@ -388,19 +381,9 @@ class VideoLevelModel:
                 state.update(classes=np.unique(self.bank_label_values), cache=self._ridge_cache_stem())
 
                 def solve() -> np.ndarray:
-                    dual, state["factor"] = fit_kernel_ridge(self.bank, self.bank_label_matrix(), tau, regularisation)
-                    return dual
+                    return fit_kernel_ridge(self.bank, self.bank_label_matrix(), tau, regularisation)
 
                 state["dual"] = _cached_or_computed(state["cache"], "dual", (self.bank.shape[0], state["classes"].size), solve)
-            if leverages and "leverages" not in state:
-
-                def diagonal() -> np.ndarray:
-                    factor = state.pop("factor", None)  # kept from the solve in this process, if any
-                    if factor is None:
-                        factor = kernel_ridge_factor(self.bank, tau, regularisation)
-                    return ridge_leverages(factor, regularisation)
-
-                state["leverages"] = _cached_or_computed(state["cache"], "leverages", (self.bank.shape[0],), diagonal)
             return state
 
     def _ridge_cache_stem(self) -> Path | None:
@@ -415,34 +398,30 @@ class VideoLevelModel:
         except OSError:
             return None
 
-    def warm_up(self, leave_out_self: bool = False) -> None:
-        """Solve the kernel ridge stage now (and its leave-one-out shortcut with ``leave_out_self``),
-        so the first prediction is not the slow one; nothing to do for a model without ridge."""
+    def warm_up(self) -> None:
+        """Solve the kernel ridge stage now, so the first prediction is not the slow one; nothing
+        to do for a model without ridge."""
         if self.uses_ridge:
-            self._ridge_fit(leverages=leave_out_self)
+            self._ridge_fit()
 
-    def bank_scores(self, features: np.ndarray, chunk: int = 512, leave_out_self: bool = False):
+    def bank_scores(self, features: np.ndarray, chunk: int = 512):
         """Scores from the bank of training videos: (neighbour float32 [N, C], ridge float32 [N, C]
         or None when the model has no ridge stage).
 
         neighbour: the softmax-weighted label vote of the ``neighbours`` nearest bank videos;
-        ridge: kernel ridge regression, clipped to [0, 1]. ``leave_out_self``: ignore bank videos
-        identical to the query (similarity ≥ 0.9999) — the vote skips them and the ridge gives its
-        exact leave-one-out prediction — so a training video is not simply matched to itself.
+        ridge: kernel ridge regression, clipped to [0, 1].
         """
         config = self.config
         query = bank_features(features, config["bank_rgb_dims"], config["bank_audio_dims"], config["bank_audio_weight"])
         bank = np.asarray(self.bank, dtype=np.float32)
         k = min(int(config["neighbours"]), bank.shape[0])
         neighbour = np.zeros((features.shape[0], self.num_classes), dtype=np.float32)
-        ridge_state = self._ridge_fit(leverages=leave_out_self) if self.uses_ridge else None
+        ridge_state = self._ridge_fit() if self.uses_ridge else None
         ridge = np.zeros_like(neighbour) if ridge_state else None
         for start in range(0, features.shape[0], chunk):
             similarity = query[start: start + chunk] @ bank.T
             if ridge_state:
-                ridge[start: start + len(similarity)] = self._ridge_chunk(ridge_state, similarity, leave_out_self)
-            if leave_out_self:
-                similarity[similarity >= SAME_VIDEO_SIMILARITY] = -2.0
+                ridge[start: start + len(similarity)] = self._ridge_chunk(ridge_state, similarity)
             nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
             nearest_similarity = np.take_along_axis(similarity, nearest, axis=1)
             weights = np.exp((nearest_similarity - nearest_similarity.max(axis=1, keepdims=True)) / config["temperature"])
@@ -453,31 +432,22 @@ class VideoLevelModel:
             neighbour[start: start + len(nearest)] = votes.reshape(len(nearest), self.num_classes)
         return neighbour, ridge
 
-    def _ridge_chunk(self, state: dict, similarity: np.ndarray, leave_out_self: bool) -> np.ndarray:
+    def _ridge_chunk(self, state: dict, similarity: np.ndarray) -> np.ndarray:
         """float32 [n, C] ridge scores for one chunk of query-bank cosine ``similarity`` [n, M]."""
         fitted = ridge_kernel(similarity, self.config["ridge_tau"]) @ state["dual"]
-        if leave_out_self:
-            best = similarity.argmax(axis=1)
-            is_self = similarity[np.arange(len(best)), best] >= SAME_VIDEO_SIMILARITY
-            leverage = state["leverages"][best[is_self]][:, None]
-            own_labels = self.bank_label_matrix(best[is_self], state["classes"])
-            fitted[is_self] = (fitted[is_self] - leverage * own_labels) / (1.0 - leverage)
         scores = np.zeros((similarity.shape[0], self.num_classes), dtype=np.float32)
         scores[:, state["classes"]] = np.clip(fitted, 0.0, 1.0)
         return scores
 
-    def predict(self, features: np.ndarray, leave_out_self: bool = False) -> np.ndarray:
-        """float32 [N, C] scores in [0, 1] for features float [N, 1152] (``[mean_rgb, mean_audio]``).
-
-        ``leave_out_self``: see ``bank_scores`` (for showing predictions on training videos).
-        """
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """float32 [N, C] scores in [0, 1] for features float [N, 1152] (``[mean_rgb, mean_audio]``)."""
         features = np.asarray(features, dtype=np.float32)
         if features.ndim != 2 or features.shape[1] != FEATURE_SIZE:
             raise BadInputError(f"The YouTube-8M model needs {FEATURE_SIZE} features per video, not {features.shape[-1]}.")
         scores = self.mlp_scores(features)
         if self.bank is not None and self.config.get("mlp_weight", 1.0) < 1.0:
             weight = float(self.config["mlp_weight"])
-            neighbour, ridge = self.bank_scores(features, leave_out_self=leave_out_self)
+            neighbour, ridge = self.bank_scores(features)
             if self.reranker:
                 return self.rerank(scores, neighbour, ridge)
             scores = weight * scores + (1.0 - weight) * mix_bank_scores(
@@ -502,11 +472,26 @@ class VideoLevelModel:
         parts = [self.predict(index.features(rows[start: start + batch])) for start in range(0, len(rows), batch)]
         return np.concatenate(parts) if parts else np.zeros((0, self.num_classes), dtype=np.float32)
 
-    def top_predictions(self, features: np.ndarray, top: int = 10, leave_out_self: bool = False) -> list[list[tuple[int, float]]]:
-        """Per video: ``[(entity index, score), …]`` best first."""
-        scores = self.predict(np.atleast_2d(features), leave_out_self=leave_out_self)
+    def top_predictions(self, features: np.ndarray, top: int = 10) -> list[list[tuple[int, float]]]:
+        """Per video: ``[(entity index, score), …]`` best first (for a video the model trained on,
+        see ``held_out_guesses``)."""
+        scores = self.predict(np.atleast_2d(features))
         order = np.argsort(-scores, axis=1)[:, :top]
         return [[(int(i), float(row[i])) for i in picks] for row, picks in zip(scores, order)]
+
+    def held_out_guesses(self, video_id: str, top: int = 10) -> tuple[list[tuple[int, float]], int] | None:
+        """For a video the model trained on: ``([(entity index, score), …] best first, fold)``, the
+        guesses of the fold model trained without the video's shard (then passed through the
+        re-ranker), so they are a fair test of the recipe. None for any other video, or a model
+        trained without re-ranker folds."""
+        if self.held_out_ids is None:
+            return None
+        found = np.flatnonzero(self.held_out_ids == str(video_id))
+        if found.size == 0:
+            return None
+        position = int(found[0])
+        pairs = zip(self.held_out_classes[position, :top], self.held_out_scores[position, :top])
+        return [(int(entity), float(score)) for entity, score in pairs], int(self.held_out_folds[position])
 
     # ----------------------------------------------------------------- saving
 
@@ -527,6 +512,11 @@ class VideoLevelModel:
             arrays["rerank_mean"] = self.rerank_mean.astype(np.float32)
             arrays["rerank_std"] = self.rerank_std.astype(np.float32)
             arrays["class_prior"] = self.class_prior.astype(np.float32)
+        if self.held_out_ids is not None:
+            arrays["held_out_ids"] = np.asarray(self.held_out_ids).astype("S")
+            arrays["held_out_classes"] = self.held_out_classes.astype(np.int16)
+            arrays["held_out_scores"] = self.held_out_scores.astype(np.float16)
+            arrays["held_out_folds"] = self.held_out_folds.astype(np.int8)
         for name, weight in named.items():
             weight = weight.astype(np.float32)
             if weight_format == "int8":
@@ -610,6 +600,10 @@ def load_model(folder: str | os.PathLike | None = None) -> VideoLevelModel:
         rerank_mean=arrays.get("rerank_mean"),
         rerank_std=arrays.get("rerank_std"),
         class_prior=arrays.get("class_prior"),
+        held_out_ids=arrays["held_out_ids"].astype(str) if "held_out_ids" in arrays else None,
+        held_out_classes=arrays.get("held_out_classes"),
+        held_out_scores=arrays.get("held_out_scores"),
+        held_out_folds=arrays.get("held_out_folds"),
     )
 
 
@@ -715,9 +709,12 @@ def _rerank_training_data(index: VideoIndex, rows: np.ndarray, features: np.ndar
                           settings: dict, prior: np.ndarray, step):
     """The re-ranker's training rows: for each fold of shards, an MLP + neighbour bank trained
     on the other folds scores the fold's videos. ``features``/``labels`` are those of ``rows``.
-    Returns (values float32 [M, F], targets float32 [M]: 1 where the candidate is a true label)."""
+
+    Returns (values float32 [n, K, F], targets float32 [n, K]: 1 where the candidate is a true
+    label, candidates int64 [n, K], positions int [n]: which of ``rows`` each video is, fold int [n]).
+    """
     fold_of_row = _fold_numbers(index, rows, folds)
-    fold_values, fold_targets = [], []
+    parts = []
     for fold in range(folds):
         held = fold_of_row == fold
         inside_features = features[~held]
@@ -731,9 +728,33 @@ def _rerank_training_data(index: VideoIndex, rows: np.ndarray, features: np.ndar
         values, candidates = rerank_features(
             fold_model.mlp_scores(features[held]), neighbour, prior, counts,
             float(settings["mlp_weight"]), int(settings["rerank_candidates"]), ridge, float(settings["ridge_weight"]))
-        fold_values.append(values.reshape(-1, values.shape[-1]))
-        fold_targets.append(np.take_along_axis(labels[held], candidates, axis=1).reshape(-1))
-    return np.concatenate(fold_values), np.concatenate(fold_targets).astype(np.float32)
+        targets = np.take_along_axis(labels[held], candidates, axis=1)
+        parts.append((values, targets, candidates, np.flatnonzero(held), np.full(int(held.sum()), fold)))
+    values, targets, candidates, positions, fold_numbers = (np.concatenate(column) for column in zip(*parts))
+    return values, targets.astype(np.float32), candidates, positions, fold_numbers
+
+
+def held_out_top(scores: np.ndarray, candidates: np.ndarray, top: int = HELD_OUT_TOP) -> tuple[np.ndarray, np.ndarray]:
+    """Each video's best ``top`` candidates by score: (classes int16 [n, top], scores float16
+    [n, top]), best first, from re-ranker ``scores`` float [n, K] of ``candidates`` int [n, K]."""
+    top = min(int(top), candidates.shape[1])
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :top]
+    return (np.take_along_axis(candidates, order, axis=1).astype(np.int16),
+            np.take_along_axis(scores, order, axis=1).astype(np.float16))
+
+
+def held_out_summary(scores: np.ndarray, candidates: np.ndarray, labels: np.ndarray, folds: int) -> dict:
+    """GAP@20 and hit@1 of the training videos' held-out guesses (re-ranker ``scores`` float
+    [n, K] of ``candidates`` int [n, K]; ``labels`` 0/1 [n, C]), with what they mean."""
+    dense = np.zeros(labels.shape, dtype=np.float32)
+    np.put_along_axis(dense, candidates, scores.astype(np.float32), axis=1)
+    return {
+        "gap": round(global_average_precision(dense, labels), 4),
+        "hit_at_1": round(hit_at_one(dense, labels), 4),
+        "videos": int(labels.shape[0]),
+        "how": f"each training video scored by the first stage of a {folds}-fold split of whole shards trained "
+               "without its shard, then by the re-ranker (fitted on these out-of-fold rows)",
+    }
 
 
 def _fit_reranker(values: np.ndarray, targets: np.ndarray, settings: dict):
@@ -798,9 +819,16 @@ def train_model(index: VideoIndex, rows=None, vocabulary=None, config: dict | No
     if use_bank:
         model.bank, model.bank_label_offsets, model.bank_label_values = _bank_arrays(index, rows, features, settings)
     if folds:
-        values, targets = _rerank_training_data(index, rows, features, labels, folds, settings, prior, step)
-        model.reranker, model.rerank_mean, model.rerank_std = _fit_reranker(values, targets, settings)
+        values, targets, candidates, positions, fold_numbers = _rerank_training_data(
+            index, rows, features, labels, folds, settings, prior, step)
+        flat_values = values.reshape(-1, values.shape[-1])
+        model.reranker, model.rerank_mean, model.rerank_std = _fit_reranker(flat_values, targets.reshape(-1), settings)
         model.class_prior = prior
+        scores = rerank_forward(model.reranker, (values - model.rerank_mean) / model.rerank_std)
+        model.held_out_classes, model.held_out_scores = held_out_top(scores, candidates)
+        model.held_out_ids = np.asarray(index.ids[rows[positions]]).astype(str)
+        model.held_out_folds = fold_numbers.astype(np.int8)
+        settings["held_out_guesses"] = held_out_summary(scores, candidates, labels[positions], folds)
     settings["rerank"] = bool(folds)
     settings["architecture"] = ("mlp-ensemble" if members > 1 else "mlp") + ("+knn" if use_bank else "") + (
         "+ridge" if settings["ridge"] else "") + ("+reranker" if folds else "")
