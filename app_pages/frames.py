@@ -3,21 +3,46 @@
 import streamlit as st
 
 from app_pages import common
+from vidclass import movinet
 from vidclass.sampling import STRATEGIES, SamplingConfig
 
 STRATEGY_LABELS = {
     "uniform": "Spread evenly over the whole clip",
     "step": "Every k-th frame from the start",
     "first": "The first frames only (Keras example)",
-    "fps": "Resample to a frame rate (MoViNet: 5 fps)",
+    "fps": f"Resample to a frame rate (MoViNet: {movinet.TARGET_FPS:g} fps)",
     "sliding": "Sliding windows (long clips)",
 }
+VIEWS = {"cnn-gru": "as the CNN + GRU reads them", "movinet": "as MoViNet reads them", "custom": "as I choose"}
+CUSTOM_LINK_KEYS = ("strategy", "n", "size", "geometry")
+GRID_LIMIT = 64  # frames shown one by one; the GIF has them all
+
+
+def model_sampling(view: str) -> SamplingConfig:
+    """The frames a model reads: the shipped CNN + GRU head's or MoViNet's sampling."""
+    if view == "movinet":
+        return movinet.DEFAULT_SAMPLING
+    from vidclass.cnn_gru import head_sampling
+
+    return head_sampling()
 
 
 def choose_sampling() -> SamplingConfig:
-    """Sampling controls (kept in the link); returns the chosen config."""
+    """Which frames: a model's own sampling, or the controls (all kept in the link)."""
+    custom_link = any(key in st.query_params for key in CUSTOM_LINK_KEYS)
     with st.sidebar:
         st.subheader("Sampling")
+        view = st.radio("Show the frames", list(VIEWS), format_func=VIEWS.get,
+                        index=list(VIEWS).index(common.query_value("view", "custom" if custom_link else "cnn-gru", VIEWS)))
+    common.remember_in_link(view=view)
+    if view != "custom":
+        return model_sampling(view)
+    return choose_custom_sampling()
+
+
+def choose_custom_sampling() -> SamplingConfig:
+    """Sampling controls (kept in the link); returns the chosen config."""
+    with st.sidebar:
         strategy = st.selectbox(
             "Which frames",
             STRATEGIES,
@@ -47,7 +72,7 @@ def choose_sampling() -> SamplingConfig:
 def show_gif(sampled, clip_hash: str, clip_name: str) -> None:
     """The sampled frames as an animated GIF, with a download button."""
     gif = common.gif_bytes(clip_hash, sampled.config.key(), sampled)
-    st.image(gif, caption=f"{sampled.num_real} frames, looping")
+    st.image(gif, caption=f"{common.count_of(sampled.num_real, 'frame')}, looping")
     st.download_button(
         "Download the GIF",
         gif,
@@ -60,7 +85,9 @@ def show_gif(sampled, clip_hash: str, clip_name: str) -> None:
 def show_grid(sampled, columns: int = 4) -> None:
     """Every sampled frame with its timestamp and source frame number."""
     grid = st.columns(columns)
-    for slot in range(len(sampled.indices)):
+    if len(sampled.indices) > GRID_LIMIT:
+        st.caption(f"The first {GRID_LIMIT} of {len(sampled.indices):,} frames; the GIF shows them all.")
+    for slot in range(min(len(sampled.indices), GRID_LIMIT)):
         with grid[slot % columns]:
             if sampled.mask[slot]:
                 st.image(sampled.frames[slot], caption=f"{sampled.timestamps[slot]:.1f} s (frame {sampled.indices[slot]})")

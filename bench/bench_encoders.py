@@ -81,7 +81,7 @@ def main() -> int:
         encoders.append(random_inception(Path(scratch.name)))
     feature_sets = {}
     for encoder in encoders:
-        frames = sample_frames(clip, sampling_for(encoder, "uniform", 20)).frames
+        frames = sample_frames(clip, sampling_for(encoder.input_size, "uniform", 20)).frames
         encoder.encode(frames[:2])  # warm up
         batched = best_of(3, lambda: encoder.encode(frames))
         per_frame = best_of(3, lambda: encoder.encode_per_frame(frames))
@@ -90,7 +90,7 @@ def main() -> int:
             f"{per_frame * 1000:7.1f} ms one call per frame (Keras example), ratio {per_frame / batched:5.2f}x"
         )
         started = time.perf_counter()
-        feature_sets[encoder.name] = extract_features(listing, encoder, sampling_for(encoder, "uniform", 20), use_cache=False)
+        feature_sets[encoder.name] = extract_features(listing, encoder, sampling_for(encoder.input_size, "uniform", 20), use_cache=False)
         seconds = time.perf_counter() - started
         print(f"{encoder.name:24s} feature extraction: {len(listing.clips) / seconds:5.2f} clips/s "
               f"({seconds:.1f} s for {len(listing.clips)} clips, decode included, no cache)")

@@ -7,7 +7,7 @@ count), not an accuracy estimate — that is 'accuracy', from group cross-valida
 It also prints the median time to classify one clip (decode + encode + head, the first
 clip left out as warm-up), which is not written anywhere.
 
-Run from the repo root after `vidclass train … --out assets/cnn_gru_ucf101`:
+Run from the repo root after `vidclass train … --out assets/cnn_gru_ucf101 --overwrite`:
 ``VIDCLASS_HOME=../shared python bench/cnn_gru_check_set.py``
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -64,9 +65,14 @@ def test_json_lines_for_good_and_bad_clips_with_the_real_model(bad_inputs, clips
     order = ["zero", good, "noise", "truncated", "unknown", "missing", good]
     paths = [str(bad_inputs[item]) if item in bad_inputs else item for item in order]
     code = cli.main(["classify", "--model", "movinet", "--format", "json", *paths])
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert code == 1
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert code == cli.EXIT_SOME_CLIPS_FAILED
     assert [line["path"] for line in lines] == paths
+    bad_paths = [path for item, path in zip(order, paths) if item != good]
+    error_lines = captured.err.splitlines()  # one line per failed clip, in order
+    assert [line.split(": ", 2)[1] for line in error_lines] == bad_paths
+    assert all(line.startswith("vidclass: ") for line in error_lines)
     for item, line in zip(order, lines):
         if item == good:
             assert set(line) == {"path", "model", "labels", "frames", "seconds"}
@@ -93,7 +99,7 @@ def test_table_format_is_readable(fake_models, clips_dir, tmp_path, capsys):
     empty.write_bytes(b"")
     code = cli.main(["classify", "--format", "table", str(clips_dir / "carving_ice_rpi.mp4"), str(empty)])
     out = capsys.readouterr().out
-    assert code == 1
+    assert code == cli.EXIT_SOME_CLIPS_FAILED
     assert "1. waving" in out and "75.0%" in out and "2. sitting" in out
     assert f"{empty}: " in out and "empty" in out.splitlines()[-1]
 
@@ -118,3 +124,61 @@ def test_missing_model_is_one_line_naming_the_fetch_command(tmp_path, monkeypatc
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1
     assert "movinet" in captured.err and "vidclass fetch movinet" in captured.err
+
+
+def test_every_clip_failing_is_bad_input_with_one_stderr_line_each(fake_models, tmp_path, capsys):
+    empty, text = tmp_path / "empty.mp4", tmp_path / "notes.mp4"
+    empty.write_bytes(b"")
+    text.write_text("not a video", encoding="utf-8")
+    code = cli.main(["classify", str(empty), str(text)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert [json.loads(line)["path"] for line in captured.out.splitlines()] == [str(empty), str(text)]
+    error_lines = captured.err.splitlines()
+    assert len(error_lines) == 2
+    assert error_lines[0].startswith(f"vidclass: {empty}: ") and error_lines[1].startswith(f"vidclass: {text}: ")
+
+
+def test_an_internal_failure_on_a_clip_exits_1(fake_models, monkeypatch, clips_dir, tmp_path, capsys):
+    def broken(self, path, top_k=5, progress=None):
+        raise RuntimeError("the model fell over")
+
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    monkeypatch.setattr(FakeClassifier, "classify", broken)
+    code = cli.main(["classify", str(clips_dir / "carving_ice_rpi.mp4"), str(empty)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "internal error (RuntimeError: the model fell over)" in captured.err.splitlines()[0]
+
+
+def test_help_documents_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["classify", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "Exit codes: 0 every clip was classified; 3 some clips could not be classified" in help_text
+
+
+def test_a_hub_handle_is_cached_in_the_vidclass_cache_unless_the_user_chose_a_folder(
+    monkeypatch, tmp_path, clips_dir, shared_home, capsys,
+):
+    import tensorflow_hub
+
+    require_asset(shared_home, movinet.LABELS_PATH)
+    seen = []
+
+    def offline_load(handle):
+        seen.append(os.environ.get("TFHUB_CACHE_DIR"))
+        raise OSError("offline")
+
+    monkeypatch.setattr(tensorflow_hub, "load", offline_load)
+    monkeypatch.setenv("TFHUB_CACHE_DIR", "recorded")
+    monkeypatch.delenv("TFHUB_CACHE_DIR")  # restored (unset) after the test
+    monkeypatch.setenv("VIDCLASS_CACHE", str(tmp_path / "cache"))
+    clip = str(clips_dir / "carving_ice_rpi.mp4")
+    assert cli.main(["classify", "--handle", "https://tfhub.dev/x/y", clip]) == 2
+    assert "Could not load the MoViNet SavedModel" in capsys.readouterr().err
+    assert seen == [str(tmp_path / "cache" / "tfhub_modules")]
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "mine"))
+    assert cli.main(["classify", "--handle", "https://tfhub.dev/x/y", clip]) == 2
+    assert seen[-1] == str(tmp_path / "mine")

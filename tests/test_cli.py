@@ -16,15 +16,19 @@ from tests.conftest import require_asset
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(*arguments, env_changes: dict | None = None, temp_dir: Path | None = None) -> subprocess.CompletedProcess:
-    """``python -m vidclass ARGUMENTS`` from the repo root; TMPDIR set to ``temp_dir`` when given."""
+def run_cli(
+    *arguments, env_changes: dict | None = None, temp_dir: Path | None = None, cwd: Path = ROOT,
+) -> subprocess.CompletedProcess:
+    """``python -m vidclass ARGUMENTS`` from ``cwd`` (default the repo root, whose package
+    is importable from anywhere); TMPDIR set to ``temp_dir`` when given."""
     env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.update(env_changes or {})
     if temp_dir is not None:
         env["TMPDIR"] = str(temp_dir)
     return subprocess.run(
         [sys.executable, "-m", "vidclass", *map(str, arguments)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
     )
 
 
@@ -128,6 +132,81 @@ def test_bad_arguments_exit_2_with_one_line(archery_avi, tmp_path):
     assert "--n" in line
     line = assert_one_line_error(run_cli("gif", archery_avi, "--fps", -3, "--out", tmp_path / "x.gif"))
     assert "--fps" in line
+
+
+def test_gif_never_overwrites_the_clip_or_a_file_that_is_not_a_gif(archery_avi, tmp_path):
+    clip = tmp_path / "clip.avi"
+    clip.write_bytes(archery_avi.read_bytes())
+    original = clip.read_bytes()
+    link = tmp_path / "link.avi"
+    link.symlink_to(clip)
+    for out in (clip, tmp_path / "." / "clip.avi", link):
+        line = assert_one_line_error(run_cli("gif", clip, "--n", 2, "--out", out))
+        assert "is the input clip itself" in line
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me", encoding="utf-8")
+    line = assert_one_line_error(run_cli("gif", clip, "--n", 2, "--out", notes))
+    assert "already exists and is not a GIF" in line
+    assert clip.read_bytes() == original and notes.read_text(encoding="utf-8") == "keep me"
+    old_gif = tmp_path / "old.gif"
+    old_gif.write_bytes(b"GIF89a and an old animation")
+    result = run_cli("gif", clip, "--n", 2, "--size", 32, "--out", old_gif)
+    assert result.returncode == 0, result.stderr
+    assert len(old_gif.read_bytes()) > 100 and sorted(path.name for path in tmp_path.iterdir()) == [
+        "clip.avi", "link.avi", "notes.txt", "old.gif"]
+
+
+def test_frames_and_gif_refuse_an_empty_out(archery_avi, tmp_path):
+    for command in ("frames", "gif"):
+        line = assert_one_line_error(run_cli(command, archery_avi, "--n", 2, "--out", "", cwd=tmp_path))
+        assert "--out must name" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_argument_errors_are_one_line(tmp_path):
+    line = assert_one_line_error(run_cli("yt8m", "train", "--shards", "x", "--out", tmp_path / "m", "--hidden", "0"))
+    assert line == "vidclass: argument --hidden: must be at least 1, got 0 (see `vidclass yt8m train --help`)."
+    line = assert_one_line_error(run_cli("classify", "--model", "nope", "clip.mp4"))
+    assert "argument --model: invalid choice: 'nope'" in line
+
+
+def test_tensorflow_start_up_lines_stay_off_stderr(tmp_path):
+    """A bad shard read with TensorFlow: stderr holds the one error line, none of TensorFlow's C++ lines."""
+    junk = tmp_path / "junk.tfrecord"
+    junk.write_bytes(b"not a tfrecord at all" * 50)
+    result = run_cli("yt8m", "eval", "--shards", junk, env_changes={"VIDCLASS_CACHE": str(tmp_path / "cache")})
+    line = assert_one_line_error(result)
+    assert "junk.tfrecord" in line
+
+
+def _fake_tensorflow(folder: Path, import_fails: bool) -> Path:
+    """A ``tensorflow`` package that logs on file descriptor 2 like the real one, then
+    imports (with nothing in it) or fails as a broken install would."""
+    package = folder / "tensorflow"
+    package.mkdir(parents=True)
+    ending = 'raise ImportError("libtensorflow_framework.so.2: cannot open shared object file")' if import_fails else ""
+    (package / "__init__.py").write_text(
+        "import os\n"
+        "os.write(2, b'I0000 00:00:1.0 port.cc:153] oneDNN custom operations are on.\\n')\n" + ending + "\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_tensorflow_log_lines_are_shown_only_when_its_import_fails(tmp_path):
+    junk = tmp_path / "junk.tfrecord"
+    junk.write_bytes(b"not a tfrecord at all" * 50)
+    for import_fails in (False, True):
+        fake = _fake_tensorflow(tmp_path / f"fake-{import_fails}", import_fails)
+        result = run_cli("yt8m", "index", "--shards", junk, env_changes={
+            "PYTHONPATH": f"{fake}{os.pathsep}{ROOT}", "VIDCLASS_CACHE": str(tmp_path / "cache")})
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        if import_fails:
+            assert lines[0].endswith("oneDNN custom operations are on.")
+            assert lines[1].startswith("vidclass: internal error: ImportError: libtensorflow_framework")
+        else:
+            assert len(lines) == 1 and lines[0].startswith("vidclass: internal error:"), result.stderr
 
 
 def test_fetch_lists_asset_names_in_help():

@@ -107,6 +107,54 @@ def test_a_head_with_the_wrong_encoder_names_both(saved_head):
         cnn_gru.check_head_name("../evil")
 
 
+def _break_head(folder, damage: str) -> None:
+    """Damage one file of a head folder the way a bad copy or a hand edit would."""
+    if damage == "truncated head.keras":
+        data = (folder / "head.keras").read_bytes()
+        (folder / "head.keras").write_bytes(data[:1000])
+    elif damage == "invalid classes.json":
+        (folder / "classes.json").write_text("{not json", encoding="utf-8")
+    elif damage == "empty config.json":
+        (folder / "config.json").write_text("{}", encoding="utf-8")
+    elif damage == "empty classes.json":
+        (folder / "classes.json").write_text("[]", encoding="utf-8")
+    elif damage == "more classes than outputs":
+        (folder / "classes.json").write_text(json.dumps(["Archery", "Fencing", "TennisSwing", "Rowing"]), encoding="utf-8")
+    elif damage == "other frame count in config.json":
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        (folder / "config.json").write_text(json.dumps({**config, "num_frames": 8}), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("truncated head.keras", "head.keras cannot be loaded"),
+    ("invalid classes.json", "classes.json is not a readable JSON file"),
+    ("empty config.json", "config.json lacks encoder and num_frames"),
+    ("empty classes.json", "names 0 class(es)"),
+    ("more classes than outputs", "gives 3 class scores but its classes.json names 4 classes"),
+    ("other frame count in config.json", "takes features of shape (None, 4, 1280)"),
+])
+def test_a_broken_head_folder_is_one_clear_bad_input_line(saved_head, shared_home, damage, message, capsys):
+    from vidclass import cli
+    from vidclass.encoders import MOBILENET_V2_PATH
+
+    require_asset(shared_home, MOBILENET_V2_PATH)
+    folder, _ = saved_head
+    _break_head(folder, damage)
+    code = cli.main(["classify", "--model", "cnn-gru", "--head", str(folder), str(shared_home / "data/clips/jumping_jacks.mp4")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith("vidclass: ")
+    assert message in captured.err and "internal error" not in captured.err
+
+
+def test_a_file_given_as_the_head_is_named_a_file(saved_head, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a head", encoding="utf-8")
+    with pytest.raises(BadInputError, match="is a file, not a CNN \\+ GRU head"):
+        load_classifier(head=str(notes))
+
+
 def _prediction(probabilities):
     probabilities = np.asarray(probabilities, dtype=np.float32)
     names = [f"c{i}" for i in range(len(probabilities))]

@@ -90,6 +90,18 @@ def test_list_csv_finds_clips_beside_or_in_a_folder_named_like_the_csv(tmp_path)
         list_csv(tmp_path / "bad.csv")
 
 
+def test_a_binary_csv_is_refused_as_not_text(tmp_path):
+    binary = _touch(tmp_path / "data.csv", bytes(range(256)) * 4)
+    with pytest.raises(BadInputError, match="data.csv is not a text CSV file"):
+        list_dataset(binary)
+
+
+def test_a_video_file_given_as_the_data_folder_is_named_a_file(tmp_path):
+    clip = _touch(tmp_path / "holiday.mp4")
+    with pytest.raises(BadInputError, match="holiday.mp4 is a file, not a folder"):
+        list_dataset(clip)
+
+
 def test_split_by_group_never_cuts_a_group_and_keeps_every_class_in_training():
     clips = _ucf_clips()
     train, validation = split_by_group(clips, validation_fraction=0.3, seed=1)

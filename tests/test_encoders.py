@@ -186,3 +186,12 @@ def test_inception_v3_rejects_a_file_that_is_not_its_weights(tmp_path):
         InceptionV3Encoder(weights=bad, input_size=75)
     with pytest.raises(BadInputError, match="does not exist"):
         InceptionV3Encoder(weights=tmp_path / "missing.weights.h5", input_size=75)
+
+
+def test_input_size_of_needs_no_model_and_takes_the_largest_part():
+    from vidclass.encoders import input_size_of
+
+    assert input_size_of("movinet_a0") == 172 and input_size_of("inception_v3") == 299
+    assert input_size_of("mobilenet_v2+movinet_a0") == 224
+    with pytest.raises(BadInputError, match="Unknown encoder"):
+        input_size_of("resnet")

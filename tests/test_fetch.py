@@ -217,3 +217,22 @@ def test_an_unreachable_server_is_a_clear_error(empty_store):
 def test_no_names_means_every_asset():
     assert [item.path for item in fetching.files_for(None)] == [item.path for item in store.registry()]
     assert [item.asset for item in fetching.files_for(["mobilenet_v1", "mobilenet_v1"])] == ["mobilenet_v1"]
+
+
+
+def test_only_http_https_and_file_base_urls_are_used(shared_home, empty_store, monkeypatch):
+    """A base URL of another kind is refused before anything is written; a file: mirror works."""
+    home, cache = empty_store
+    for base_url in ["notaurl", "http:notaurl", "ftp://mirror.example/vidclass", "/srv/mirror"]:
+        with pytest.raises(BadInputError, match="is not an http://, https:// or file:// address"):
+            fetching.fetch(["movinet"], base_url=base_url)
+        monkeypatch.setenv(fetching.BASE_URL_VARIABLE, base_url)
+        with pytest.raises(BadInputError, match="is not an http://, https:// or file:// address"):
+            fetching.fetch(["movinet"])
+        monkeypatch.delenv(fetching.BASE_URL_VARIABLE)
+    assert list(home.iterdir()) == [] and not cache.exists()
+    for relative in MOVINET_FILES:
+        require_asset(shared_home, relative)
+    results = fetching.fetch(["movinet"], base_url=shared_home.as_uri())
+    assert [result.status for result in results] == ["downloaded", "downloaded"]
+    assert all_files(home) == sorted(home / relative for relative in MOVINET_FILES)

@@ -85,6 +85,21 @@ def test_frames_page_shows_gif_grid_and_download(clips_dir):
     assert at.query_params["n"] in ("8", ["8"])
 
 
+def test_frames_page_shows_what_each_model_reads_by_default(clips_dir):
+    from vidclass import movinet
+    from vidclass.sampling import sample_frames
+
+    path = clips_dir / "jumping_jacks.mp4"
+    at = open_page("app_pages/frames.py", session={common.CLIP_KEY: Clip.from_path(path)})
+    assert not at.exception and not at.error
+    assert at.sidebar.radio[0].value == "cnn-gru" and not at.sidebar.slider  # no controls for a model's view
+    assert len(at.get("image")) == 1 + 20  # the GIF and the shipped head's 20 frames
+    at.sidebar.radio[0].set_value("movinet").run()
+    expected = sample_frames(path, movinet.DEFAULT_SAMPLING).num_real
+    assert not at.exception and len(at.get("image")) == 1 + min(expected, 64)
+    assert at.query_params["view"] in ("movinet", ["movinet"])
+
+
 def test_frames_page_short_clip_warns_about_padding(synthetic_clip):
     path = synthetic_clip("five.mp4", 5)
     at = open_page("app_pages/frames.py", session={common.CLIP_KEY: Clip.from_path(path)})

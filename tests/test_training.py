@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,7 +49,7 @@ def test_feature_cache_skips_extraction_the_second_time_and_skips_unreadable_cli
     clips = [LabelledClip(p, p.parent.name, p.name) for p in sorted(subset_folder.glob("*/*.mp4"))[:3]]
     clips.append(LabelledClip(broken, clips[0].label, "broken"))
     listing = ClipListing(clips, sorted({c.label for c in clips}), [])
-    sampling = sampling_for(mobilenet_v2, "uniform", 5)
+    sampling = sampling_for(mobilenet_v2.input_size, "uniform", 5)
     first = extract_features(listing, mobilenet_v2, sampling)
     assert first.features.shape == (3, 5, 1280) and first.features.dtype == np.float32
     assert first.masks.all() and first.cached == 0
@@ -71,7 +72,7 @@ def test_nothing_readable_is_one_clear_error(mobilenet_v2, tmp_path):
         (tmp_path / name).write_bytes(b"junk")
         clips.append(LabelledClip(tmp_path / name, name[0], name))
     with pytest.raises(BadInputError, match="None of the clips"):
-        extract_features(ClipListing(clips, ["a", "b"], []), mobilenet_v2, sampling_for(mobilenet_v2, "uniform", 4))
+        extract_features(ClipListing(clips, ["a", "b"], []), mobilenet_v2, sampling_for(mobilenet_v2.input_size, "uniform", 4))
 
 
 def test_train_command_end_to_end_beats_chance_on_held_out_groups(subset_folder, mobilenet_v2, tmp_path, capsys):
@@ -107,6 +108,53 @@ def test_train_command_refuses_bad_data(tmp_path, capsys):
     assert main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "at least two class folders" in capsys.readouterr().err
     assert main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--epochs", "0"]) == 2
+
+
+def test_train_command_checks_out_before_any_training(tmp_path, capsys, monkeypatch):
+    from vidclass import encoders, training
+
+    for label in ("Cat", "Dog"):
+        for name in ("a.mp4", "b.mp4"):
+            (tmp_path / "data" / label).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "data" / label / name).write_bytes(b"x")
+    trained_into = []
+
+    def fake_train(listing, out_folder, **options):
+        trained_into.append(Path(out_folder))
+        return training.TrainRun(Path(out_folder), {"accuracy": 0.5, "measured_on": "nothing"}, [], {})
+
+    monkeypatch.setattr(training, "train", fake_train)
+    monkeypatch.setattr(encoders, "load_encoder", lambda name: f"the {name} encoder")
+    data = str(tmp_path / "data")
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "head.keras").write_bytes(b"the user's head")
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me", encoding="utf-8")
+    for out, message in [
+        (existing, "already holds a trained model (head.keras): pass --overwrite"),
+        (a_file, "is a file, not a folder"),
+        (a_file / "head", "cannot be created"),
+        ("", "--out must name a folder"),
+    ]:
+        assert main(["train", "--data", data, "--out", str(out) if out else ""]) == 2
+        error = capsys.readouterr().err
+        assert message in error and error.count("\n") == 1
+    assert trained_into == []
+    assert (existing / "head.keras").read_bytes() == b"the user's head" and a_file.read_text(encoding="utf-8") == "keep me"
+    assert main(["train", "--data", data, "--out", str(existing), "--overwrite"]) == 0
+    assert trained_into == [existing]
+
+
+def test_train_command_names_a_file_given_as_data_and_a_binary_csv(tmp_path, capsys):
+    clip = tmp_path / "holiday.mp4"
+    clip.write_bytes(b"x")
+    binary = tmp_path / "data.csv"
+    binary.write_bytes(bytes(range(256)))
+    assert main(["train", "--data", str(clip), "--out", str(tmp_path / "o")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert main(["train", "--data", str(binary), "--out", str(tmp_path / "o")]) == 2
+    assert "is not a text CSV file" in capsys.readouterr().err
 
 
 def test_train_command_cross_validates_by_group_then_trains_on_everything(subset_folder, mobilenet_v2, tmp_path):
@@ -172,10 +220,10 @@ def test_train_with_six_views_then_classify(subset_folder, mobilenet_v2, tmp_pat
     assert code == 0
     assert json.loads((out / "config.json").read_text())["views"] == 6
     clip = sorted(subset_folder.glob("Archery/*"))[0]
-    cached, mask, _ = encode_clip(clip, mobilenet_v2, sampling_for(mobilenet_v2, "uniform", 4, views=6), views=6)
+    cached, mask, _ = encode_clip(clip, mobilenet_v2, sampling_for(mobilenet_v2.input_size, "uniform", 4, views=6), views=6)
     assert cached.shape == (6, 4, 1280) and mask.all()
     # the centre view is the plain centre crop, the mirrored views differ from the originals
-    plain, _, _ = encode_clip(clip, mobilenet_v2, sampling_for(mobilenet_v2, "uniform", 4), use_cache=False)
+    plain, _, _ = encode_clip(clip, mobilenet_v2, sampling_for(mobilenet_v2.input_size, "uniform", 4), use_cache=False)
     assert np.corrcoef(cached[1].ravel(), plain.ravel())[0, 1] > 0.95
     assert not np.allclose(cached[0], cached[3])
     classifier = load_classifier(head=out)

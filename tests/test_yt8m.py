@@ -4,6 +4,7 @@ bad inputs and the YouTube lookup (against a local server only)."""
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 from pathlib import Path
 
@@ -99,6 +100,47 @@ def test_vocabulary_bad_index_value(tmp_path):
         yt8m.load_vocabulary(path)
 
 
+def _vocabulary_rows(rows) -> str:
+    """A vocabulary CSV: the header, then one line per (index, name, vertical)."""
+    lines = [",".join(yt8m.VOCABULARY_COLUMNS)]
+    lines += [f"{index},10,/m/{index},{name},,{vertical},,," for index, name, vertical in rows]
+    return "\n".join(lines) + "\n"
+
+
+def test_vocabulary_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_text(_vocabulary_rows([(0, "Game", "Games"), (1, "Video game", "Games")]), encoding="utf-8-sig")
+    vocabulary = yt8m.load_vocabulary(path)
+    assert vocabulary.names == ["Game", "Video game"]
+
+
+def test_vocabulary_with_a_repeated_index_is_refused(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text(_vocabulary_rows([(0, "Game", "Games"), (1, "Car", "Autos & Vehicles"), (1, "Truck", "Autos & Vehicles")]),
+                    encoding="utf-8")
+    with pytest.raises(BadInputError, match="line 4: the Index 1 is already used on line 3"):
+        yt8m.load_vocabulary(path)
+
+
+def test_a_vocabulary_cut_short_filters_with_stand_in_names(small_index, shard_paths, tmp_path, monkeypatch, capsys):
+    from vidclass import cli
+
+    path = tmp_path / "short.csv"
+    path.write_text(_vocabulary_rows([(0, "Game", "Games"), (1, "Video game", "Games"), (2, "Vehicle", "Autos & Vehicles")]),
+                    encoding="utf-8")
+    short = yt8m.load_vocabulary(path)
+    rows = yt8m.filter_videos(small_index, short, vertical="Games")
+    assert rows.tolist() == _brute_force(small_index, lambda labels: bool({0, 1} & set(labels))).tolist()
+    assert short.name(3000) == "(unnamed entity 3000)"
+    monkeypatch.setattr(yt8m, "vocabulary_path", lambda: path)
+    code = cli.main(["yt8m", "filter", "--vertical", "Games", "--limit", "1", "--format", "json",
+                     "--shards", *map(str, shard_paths[:3])])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert json.loads(captured.out)["matches"] == rows.size
+    assert "has only 3 of the 3862 YouTube-8M entities" in captured.err
+
+
 # ----------------------------------------------------------------- index on real shards
 
 def test_real_shards_record_counts_labels_and_shapes(small_index, shard_paths):
@@ -173,6 +215,117 @@ def test_no_readable_shard_is_one_clear_error(tmp_path):
         yt8m.load_index([junk], use_cache=False)
     with pytest.raises(BadInputError, match="No YouTube-8M shard file matches"):
         yt8m.load_index(str(tmp_path / "*.nothing"))
+
+
+def _write_video_level(path, videos):
+    """A video-level shard: one tf.train.Example per (id, labels or None for no key, rgb, audio)."""
+    tf = _tf()
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for video_id, labels, rgb, audio in videos:
+            feature = {
+                "id": tf.train.Feature(bytes_list=tf.train.BytesList(value=[video_id.encode()])),
+                "mean_rgb": tf.train.Feature(float_list=tf.train.FloatList(value=rgb)),
+                "mean_audio": tf.train.Feature(float_list=tf.train.FloatList(value=audio)),
+            }
+            if labels is not None:
+                feature["labels"] = tf.train.Feature(int64_list=tf.train.Int64List(value=labels))
+            writer.write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+    return path
+
+
+def _videos(count, labels=(22,), rgb_value=0.1, audio_value=0.1):
+    return [(f"v{number:03d}", labels, np.full(yt8m.RGB_SIZE, rgb_value, np.float32),
+             np.full(yt8m.AUDIO_SIZE, audio_value, np.float32)) for number in range(count)]
+
+
+def test_shards_with_nan_or_infinite_features_are_skipped_naming_them(tmp_path, shard_paths):
+    not_a_number = _write_video_level(tmp_path / "nan_rgb.tfrecord", _videos(2, rgb_value=np.nan))
+    infinite = _write_video_level(tmp_path / "inf_audio.tfrecord", _videos(2, audio_value=np.inf))
+    index = yt8m.load_index([not_a_number, shard_paths[0], infinite], use_cache=False)
+    assert list(index.shard_names) == [shard_paths[0].name]
+    reasons = {Path(item.path).name: item.reason for item in index.skipped}
+    assert "mean_rgb features hold values that are not numbers" in reasons["nan_rgb.tfrecord"]
+    assert "mean_audio features hold values that are not numbers" in reasons["inf_audio.tfrecord"]
+    with pytest.raises(BadInputError, match="nan_rgb.tfrecord: its mean_rgb features"):
+        yt8m.load_index([not_a_number], use_cache=False)
+
+
+def test_unlabelled_shards_load_but_eval_and_train_refuse_them(tmp_path, shard_paths, capsys):
+    from vidclass import cli
+
+    unlabelled = _write_video_level(tmp_path / "test0000.tfrecord", _videos(3, labels=None))
+    index = yt8m.load_index([unlabelled], use_cache=False)
+    assert len(index) == 3 and index.label_values.size == 0
+    assert yt8m.unlabelled_shards(index) == ["test0000.tfrecord"]
+    assert cli.main(["yt8m", "eval", "--shards", str(unlabelled)]) == 2
+    assert capsys.readouterr().err == "vidclass: These shards carry no labels, so there is nothing to score against.\n"
+    out = tmp_path / "model"
+    assert cli.main(["yt8m", "train", "--shards", str(unlabelled), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == "vidclass: These shards carry no labels, so there is nothing to train on.\n"
+    assert cli.main(["yt8m", "train", "--shards", str(shard_paths[0]), str(unlabelled), "--out", str(out)]) == 2
+    assert "test0000.tfrecord carries no labels" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_yt8m_train_checks_out_before_reading_any_shard(tmp_path, monkeypatch, capsys):
+    from vidclass import cli
+
+    def reading_shards(*arguments, **options):
+        raise RuntimeError("started reading the shards")
+
+    monkeypatch.setattr(yt8m, "load_index", reading_shards)
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "model.npz").write_bytes(b"the user's model")
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me", encoding="utf-8")
+    assert cli.main(["yt8m", "train", "--shards", "x.tfrecord", "--out", str(existing)]) == 2
+    assert "already holds a trained model (model.npz): pass --overwrite" in capsys.readouterr().err
+    assert cli.main(["yt8m", "train", "--shards", "x.tfrecord", "--out", str(a_file)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert (existing / "model.npz").read_bytes() == b"the user's model" and a_file.read_text(encoding="utf-8") == "keep me"
+    assert cli.main(["yt8m", "train", "--shards", "x.tfrecord", "--out", str(existing), "--overwrite"]) == 1
+    assert "started reading the shards" in capsys.readouterr().err
+
+
+def test_yt8m_eval_refuses_a_cut_short_model(tmp_path, shard_paths, capsys):
+    from vidclass import cli, yt8m_model
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    shipped = Path(yt8m_model.SHIPPED_MODEL_FOLDER)
+    (folder / "config.json").write_bytes((shipped / "config.json").read_bytes())
+    (folder / "model.npz").write_bytes((shipped / "model.npz").read_bytes()[:100_000])
+    assert cli.main(["yt8m", "eval", "--model", str(folder), "--shards", str(shard_paths[0])]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"vidclass: The YouTube-8M model in {folder} cannot be read") and error.count("\n") == 1
+
+
+@pytest.mark.parametrize("arguments, option", [
+    (["train", "--shards", "x", "--out", "y", "--hidden", "0"], "--hidden"),
+    (["train", "--shards", "x", "--out", "y", "--epochs", "0"], "--epochs"),
+    (["train", "--shards", "x", "--out", "y", "--hidden", "-4"], "--hidden"),
+    (["vocab", "Cooking", "--limit", "0"], "--limit"),
+    (["vocab", "Cooking", "--limit", "-1"], "--limit"),
+    (["filter", "--limit", "-1"], "--limit"),
+    (["filter", "--min-labels", "-2"], "--min-labels"),
+])
+def test_yt8m_number_arguments_out_of_range_are_one_line_errors(arguments, option, capsys):
+    from vidclass import cli
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["yt8m", *arguments])
+    error = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert error.startswith(f"vidclass: argument {option}: must be at least") and error.count("\n") == 1
+
+
+def test_yt8m_filter_with_min_labels_above_max_labels_is_refused(capsys):
+    from vidclass import cli
+
+    assert cli.main(["yt8m", "filter", "--min-labels", "5", "--max-labels", "2"]) == 2
+    assert capsys.readouterr().err == (
+        "vidclass: --min-labels 5 is more than --max-labels 2, so no video could match.\n")
 
 
 # ----------------------------------------------------------------- filters

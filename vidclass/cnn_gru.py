@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_HEAD = ROOT / "assets" / "cnn_gru_ucf101"
 HEAD_FILE = "head.keras"
 HEAD_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
+REQUIRED_CONFIG_KEYS = ("encoder", "num_frames")  # what a head cannot be run without
 
 
 @dataclass
@@ -247,14 +248,52 @@ def check_head_name(name: str) -> str:
     return name
 
 
+def read_json_file(path: Path):
+    """The JSON value in ``path``; ``BadInputError`` when it cannot be read as JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BadInputError(f"{path} is not a readable JSON file ({type(error).__name__}).") from None
+
+
+def read_class_names(folder: Path) -> list[str]:
+    """The class names in a head folder's ``classes.json``: a JSON list of at least two
+    different, non-empty names; ``BadInputError`` otherwise."""
+    path = Path(folder) / "classes.json"
+    names = read_json_file(path)
+    if not isinstance(names, list) or not all(isinstance(name, str) and name.strip() for name in names):
+        raise BadInputError(f"{path} must be a JSON list of class names.")
+    if len(names) < 2:
+        raise BadInputError(f"{path} names {len(names)} class(es); a head needs at least two.")
+    if len(set(names)) != len(names):
+        raise BadInputError(f"{path} names some classes twice.")
+    return names
+
+
+def read_head_config(folder: Path) -> HeadConfig:
+    """The ``HeadConfig`` in a head folder's ``config.json``; ``BadInputError`` unless it is a
+    JSON object with at least the encoder name and a positive whole number of frames."""
+    path = Path(folder) / "config.json"
+    values = read_json_file(path)
+    if not isinstance(values, dict):
+        raise BadInputError(f"{path} must be a JSON object of head settings.")
+    missing = [key for key in REQUIRED_CONFIG_KEYS if key not in values]
+    if missing:
+        raise BadInputError(f"{path} lacks {' and '.join(missing)}, which the head cannot be run without.")
+    frames = values["num_frames"]
+    if not isinstance(values["encoder"], str) or not isinstance(frames, int) or isinstance(frames, bool) or frames < 1:
+        raise BadInputError(f"{path} needs an encoder name and a whole number of frames (num_frames) of at least 1.")
+    return HeadConfig.from_dict(values)
+
+
 def read_head_info(folder: Path, shipped: bool = False) -> HeadInfo:
     """The ``HeadInfo`` of a head folder; ``BadInputError`` when it is not one."""
     folder = Path(folder)
     missing = [name for name in (HEAD_FILE, "classes.json", "config.json") if not (folder / name).is_file()]
     if missing:
         raise BadInputError(f"{folder} is not a CNN + GRU head folder: it lacks {', '.join(missing)}.")
-    class_names = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
-    config = HeadConfig.from_dict(json.loads((folder / "config.json").read_text(encoding="utf-8")))
+    class_names = read_class_names(folder)
+    config = read_head_config(folder)
     title = config.title or f"CNN + GRU — {folder.name}, {len(class_names)} classes"
     return HeadInfo(folder.name, folder, list(class_names), config.encoder, shipped, title)
 
@@ -287,6 +326,11 @@ def resolve_head(head: str | Path | None) -> Path:
         return candidate
     if candidate.is_file() and candidate.name == HEAD_FILE:
         return candidate.parent
+    if candidate.is_file():
+        raise BadInputError(
+            f"'{head}' is a file, not a CNN + GRU head: give the folder that holds {HEAD_FILE}, classes.json and "
+            "config.json, or a saved head's name."
+        )
     text = str(head)
     if HEAD_NAME_PATTERN.match(text):
         for info in list_heads():
@@ -316,10 +360,32 @@ def save_head(folder: Path, model, class_names: list[str], config: HeadConfig, m
 
 
 def load_head_model(folder: Path):
-    """The Keras model in a head folder."""
+    """The Keras model in a head folder; ``BadInputError`` when the file cannot be loaded."""
     import keras
 
-    return keras.models.load_model(Path(folder) / HEAD_FILE, custom_objects=_layers(), compile=False)
+    path = Path(folder) / HEAD_FILE
+    try:
+        return keras.models.load_model(path, custom_objects=_layers(), compile=False)
+    except Exception as error:  # Keras raises many kinds (zip, HDF5, JSON, layer errors) for a damaged file
+        raise BadInputError(f"{path} cannot be loaded: it is damaged, cut short or not a Keras model "
+                            f"({type(error).__name__}).") from None
+
+
+def check_head_model(model, folder: Path, class_names: list[str], config: HeadConfig, feature_dimension: int) -> None:
+    """``BadInputError`` when a loaded head disagrees with its ``classes.json`` (number of
+    outputs) or with ``config.json`` and the encoder (frames × features it takes)."""
+    outputs = int(model.output_shape[-1])
+    if outputs != len(class_names):
+        raise BadInputError(
+            f"The head in {folder} gives {outputs} class scores but its classes.json names {len(class_names)} classes."
+        )
+    shapes = {tensor.name: tuple(tensor.shape) for tensor in model.inputs}
+    expected = (None, int(config.num_frames), int(feature_dimension))
+    if shapes.get("features") != expected:
+        raise BadInputError(
+            f"The head in {folder} takes features of shape {shapes.get('features')}, but its config.json "
+            f"({config.num_frames} frames of {config.encoder}) gives {expected}."
+        )
 
 
 # --- the classifier -------------------------------------------------------------------
@@ -339,7 +405,7 @@ class CnnGruClassifier:
 
         info = read_head_info(head_folder, shipped=Path(head_folder).resolve() == SHIPPED_HEAD.resolve())
         self.head_folder = Path(head_folder)
-        self.config = HeadConfig.from_dict(json.loads((self.head_folder / "config.json").read_text(encoding="utf-8")))
+        self.config = read_head_config(self.head_folder)
         self.class_names = info.class_names
         self.title = info.title
         encoder_name = encoder if isinstance(encoder, str) or encoder is None else encoder.name
@@ -350,8 +416,9 @@ class CnnGruClassifier:
             )
         self.encoder = encoder if encoder is not None and not isinstance(encoder, str) else load_encoder(self.config.encoder)
         self.sampling = sampling_for(
-            self.encoder, self.config.strategy, self.config.num_frames, self.config.geometry, views=self.config.views)
+            self.encoder.input_size, self.config.strategy, self.config.num_frames, self.config.geometry, views=self.config.views)
         self.model = load_head_model(self.head_folder)
+        check_head_model(self.model, self.head_folder, self.class_names, self.config, self.encoder.dimension)
         self._lock = threading.Lock()
 
     def predict_features(self, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -403,6 +470,16 @@ def load_classifier(encoder=None, head=None) -> CnnGruClassifier:
     saved head's name). ``encoder`` (a name) must match the head's; ``BadInputError`` naming
     both otherwise."""
     return CnnGruClassifier(resolve_head(head), encoder=encoder)
+
+
+def head_sampling(folder: Path = SHIPPED_HEAD):
+    """The ``SamplingConfig`` of the frames a head reads, from its ``config.json`` alone (no
+    model is loaded): what the Frames page shows as the CNN + GRU's view."""
+    from vidclass.encoders import input_size_of
+    from vidclass.training import sampling_for
+
+    config = HeadConfig.from_dict(json.loads((Path(folder) / "config.json").read_text(encoding="utf-8")))
+    return sampling_for(input_size_of(config.encoder), config.strategy, config.num_frames, config.geometry, views=config.views)
 
 
 def probably_unknown(prediction: Prediction, min_top_score: float = 0.6, max_entropy: float = 0.5) -> bool:

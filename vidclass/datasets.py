@@ -99,6 +99,11 @@ def list_folder(root: str | os.PathLike, min_clips_per_class: int = 2) -> ClipLi
     ``BadInputError`` when fewer than two classes remain.
     """
     root = Path(root)
+    if root.is_file():
+        raise BadInputError(
+            f"The data {root} is a file, not a folder: give a folder with one sub-folder per class, "
+            "or a CSV with video_name,tag columns."
+        )
     if not root.is_dir():
         raise BadInputError(f"The data folder {root} does not exist.")
     clips: list[LabelledClip] = []
@@ -131,18 +136,24 @@ def list_csv(csv_path: str | os.PathLike, video_root: str | os.PathLike | None =
 
     Names are looked up in ``video_root`` (default: the CSV's folder, then a folder named
     like the CSV, e.g. ``train/`` beside ``train.csv``). Missing files are listed in
-    ``ignored``.
+    ``ignored``. ``BadInputError`` when the file is not a text CSV with those columns.
     """
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise BadInputError(f"The CSV file {csv_path} does not exist.")
     roots = [Path(video_root)] if video_root else [csv_path.parent, csv_path.parent / csv_path.stem]
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        columns = set(reader.fieldnames or [])
-        if not {"video_name", "tag"} <= columns:
-            raise BadInputError(f"{csv_path.name} needs the columns video_name and tag; it has {', '.join(sorted(columns)) or 'none'}.")
-        rows = list(reader)
+    try:
+        with open(csv_path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns = set(reader.fieldnames or [])
+            if not {"video_name", "tag"} <= columns:
+                raise BadInputError(
+                    f"{csv_path.name} needs the columns video_name and tag; it has {', '.join(sorted(columns)) or 'none'}.")
+            rows = list(reader)
+    except UnicodeDecodeError:
+        raise BadInputError(f"{csv_path.name} is not a text CSV file (it is not UTF-8 text).") from None
+    except csv.Error as error:
+        raise BadInputError(f"{csv_path.name} is not a readable CSV file ({error}).") from None
     clips, ignored = [], []
     for row in rows:
         name, label = (row["video_name"] or "").strip(), (row["tag"] or "").strip()

@@ -251,6 +251,7 @@ class InceptionV3Encoder(FrameEncoder):
 
     name = "inception_v3"
     dimension = 2048
+    input_size = 299  # the default; an instance may take another
 
     def __init__(self, weights: str | Path | None = None, input_size: int = 299):
         super().__init__()
@@ -315,6 +316,15 @@ COMBINATIONS = ("mobilenet_v2+movinet_a0",)
 # The encoder that measured best on UCF101 held-out groups (assets/cnn_gru_ucf101/metrics.json,
 # "encoder_study"): the shipped head's, and the default for new heads.
 DEFAULT_ENCODER = "mobilenet_v2+movinet_a0"
+
+
+def input_size_of(name: str) -> int:
+    """The frame size (pixels, square) encoder ``name`` takes, without loading it: a combined
+    encoder takes its largest part's. ``BadInputError`` for an unknown name."""
+    part_names = name.split("+")
+    if any(part not in ENCODERS for part in part_names):
+        raise BadInputError(f"Unknown encoder '{name}': choose one of {', '.join(encoder_names())}.")
+    return max(ENCODERS[part].input_size for part in part_names)
 
 
 def encoder_names() -> list[str]:

@@ -20,6 +20,7 @@ import os
 import socket
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +28,10 @@ from typing import Callable, Iterable
 
 from vidclass import store
 from vidclass.store import sha256_of
-from vidclass.errors import VidclassError
+from vidclass.errors import BadInputError, VidclassError
 
 BASE_URL_VARIABLE = "VIDCLASS_FETCH_BASE_URL"
+BASE_URL_SCHEMES = ("http", "https", "file")
 CHUNK_BYTES = 256 * 1024
 TIMEOUT_SECONDS = 60
 
@@ -64,9 +66,25 @@ def is_intact(path: Path, item: store.AssetFile) -> bool:
     return path.is_file() and path.stat().st_size == item.size and sha256_of(path) == item.sha256
 
 
+def chosen_base_url(base_url: str | None = None) -> str:
+    """The mirror to download from: ``base_url``, else ``$VIDCLASS_FETCH_BASE_URL``, else ""
+    (the registry addresses). ``BadInputError`` unless it is an http(s) address with a
+    host or a file: address."""
+    base = base_url or os.environ.get(BASE_URL_VARIABLE) or ""
+    if not base:
+        return ""
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme.lower() not in BASE_URL_SCHEMES or (parts.scheme.lower() != "file" and not parts.netloc):
+        shown = base if len(base) <= 80 else base[:77] + "..."
+        raise BadInputError(
+            f"The download base URL {shown!r} is not an http://, https:// or file:// address (e.g. https://mirror.example/vidclass)."
+        )
+    return base
+
+
 def source_url(item: store.AssetFile, base_url: str | None = None) -> str:
     """Where to download a file from: ``base_url/<store path>`` or the registry address."""
-    base = base_url or os.environ.get(BASE_URL_VARIABLE) or ""
+    base = chosen_base_url(base_url)
     if base:
         return base.rstrip("/") + "/" + item.path
     return item.url
@@ -94,11 +112,13 @@ def fetch(
 
     ``progress(fraction, message)`` is called as bytes arrive (fraction over all files
     to download). ``warn(message)`` (default: ``warnings.warn``) hears about kept files
-    whose checksum did not match. Raises ``BadInputError`` for an unknown asset name and
-    ``DownloadError`` when a download fails or a strict checksum does not match (after
-    removing the partial file).
+    whose checksum did not match. Raises ``BadInputError`` for an unknown asset name or a
+    base URL that is not http(s)/file (before anything is written) and ``DownloadError``
+    when a download fails or a strict checksum does not match (after removing the
+    partial file).
     """
     files = files_for(names)
+    chosen_base_url(base_url)  # refuses a base URL vidclass cannot download from, before any work
     warn = warn or _default_warn
     results: list[FetchedFile] = []
     pending: list[store.AssetFile] = []

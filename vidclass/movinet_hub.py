@@ -19,6 +19,9 @@ local folder holding the SavedModel. The two kinds, as exported by the TF Model 
 Frames are sampled like the TFLite model's (``vidclass.movinet.DEFAULT_SAMPLING``) at
 the model's own input size. Labels come from the asset store (``kinetics600_labels.txt``, Kinetics-600 order, the
 same as the TF Hub label file) unless ``labels`` names another file.
+
+Downloaded models are cached in ``VIDCLASS_CACHE/tfhub_modules`` (not TF Hub's default
+folder in the system temp directory) unless ``TFHUB_CACHE_DIR`` is set.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ MODES = ("base", "stream")
 RESOLUTIONS = {"a0": 172, "a1": 172, "a2": 224, "a3": 256, "a4": 290, "a5": 320}
 
 ProgressCallback = Callable[[float, str], None]
+HUB_CACHE_VARIABLE = "TFHUB_CACHE_DIR"
+_hub_cache_we_chose: list[str] = []  # the TFHUB_CACHE_DIR value set here (not by the user), if any
 
 
 def handle_for(model_id: str = "a2", mode: str = "base", version: int = 3) -> str:
@@ -61,8 +66,21 @@ def parse_handle(handle: str) -> tuple[str | None, str | None]:
     return (model.group(1) if model else None), (mode.group(1) if mode else None)
 
 
+def use_vidclass_hub_cache() -> str:
+    """Point ``TFHUB_CACHE_DIR`` at ``tfhub_modules`` in the vidclass cache (followed if
+    ``VIDCLASS_CACHE`` changes) unless the user set it; the folder TF Hub will use."""
+    current = os.environ.get(HUB_CACHE_VARIABLE)
+    if current and current not in _hub_cache_we_chose:
+        return current
+    chosen = str(store.cache_root() / "tfhub_modules")
+    os.environ[HUB_CACHE_VARIABLE] = chosen
+    _hub_cache_we_chose.append(chosen)
+    return chosen
+
+
 def load_module(handle: str):
     """``tensorflow_hub.load(handle)``; ``BadInputError`` in one sentence when it cannot load."""
+    use_vidclass_hub_cache()
     import tensorflow_hub as hub
 
     try:

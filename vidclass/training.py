@@ -32,15 +32,15 @@ Progress = Callable[[float, str], None]
 
 
 def sampling_for(
-    encoder, strategy: str = "uniform", num_frames: int = 20, geometry: str = "crop", views: int = 1,
+    input_size: int, strategy: str = "uniform", num_frames: int = 20, geometry: str = "crop", views: int = 1,
 ) -> SamplingConfig:
-    """The sampling a head uses with ``encoder``: squares at its input size (centre crop or
-    pad), or — with ``views`` > 1 — 4:3 frames as high as that size, cut into views later."""
+    """The sampling a head uses with an encoder of ``input_size`` pixels: squares of that size
+    (centre crop or pad), or — with ``views`` > 1 — 4:3 frames as high, cut into views later."""
     if views == 1:
-        return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=encoder.input_size, geometry=geometry)
+        return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=int(input_size), geometry=geometry)
     if geometry != "crop":
         raise BadInputError("Spatial views (3 or 6) cut squares out of the frame: use them with the crop geometry, not pad.")
-    return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=wide_frame_shape(encoder.input_size))
+    return SamplingConfig(strategy=strategy, num_frames=int(num_frames), size=wide_frame_shape(int(input_size)))
 
 
 def feature_cache_folder(encoder_name: str, sampling: SamplingConfig, flipped: bool = False, views: int = 1) -> Path:
@@ -468,7 +468,7 @@ def train(
     config.strategy = strategy
     config.num_frames = int(num_frames)
     views = int(config.views)
-    sampling = sampling_for(encoder, strategy, num_frames, config.geometry, views=views)
+    sampling = sampling_for(encoder.input_size, strategy, num_frames, config.geometry, views=views)
     report = (lambda share, base: (lambda f, m: progress(base + share * f, m))) if progress else (lambda share, base: None)
     flip = bool(config.flip_augment)
     if flip and views > 1:

@@ -14,8 +14,10 @@ records that are not in the cache yet):
   (float16 in the cache). The columns are cached as one ``.npz`` in
   ``store.cache_dir("yt8m")`` keyed by every shard's name, size, mtime and a sha256 of
   its first and last 64 KiB, so the second start only stats the files and loads the
-  ``.npz``. A truncated shard or one with other feature keys is skipped with a reason
-  (``VideoIndex.skipped``); the other shards still load.
+  ``.npz``. A truncated shard, one with other feature keys or one whose features are
+  not finite numbers (NaN, infinity) is skipped with a reason (``VideoIndex.skipped``);
+  the other shards still load. Shards without labels (the test partition's) load, and
+  ``unlabelled_shards`` names them for whoever needs labels.
 * **Filters** (``filter_videos``, ``co_occurring``): by vertical, by entities (all of /
   any of), by label count, vectorised over the CSR columns.
 
@@ -54,7 +56,7 @@ VOCABULARY_COLUMNS = (
     "Vertical1", "Vertical2", "Vertical3", "WikiDescription",
 )
 VIDEO_FEATURE_KEYS = ("id", "labels", "mean_rgb", "mean_audio")
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 2  # 2: shards with NaN or infinite features are skipped
 HASH_EDGE_BYTES = 64 * 1024
 LOOKUP_URL_BASE = "https://data.yt8m.org/2/j/i"
 
@@ -207,8 +209,9 @@ def vocabulary_path() -> Path:
 def load_vocabulary(path: str | os.PathLike | None = None) -> Vocabulary:
     """Read ``vocabulary.csv`` (default: the asset store's) into a ``Vocabulary``.
 
-    Cached per process by path, size and mtime. Raises ``BadInputError`` when the file
-    is missing, is not a CSV with the YouTube-8M columns, or has a non-numeric Index.
+    Cached per process by path, size and mtime. A UTF-8 byte-order mark is allowed.
+    Raises ``BadInputError`` when the file is missing, is not a CSV with the YouTube-8M
+    columns, or has a non-numeric or repeated Index.
     """
     source = Path(path) if path is not None else vocabulary_path()
     try:
@@ -226,7 +229,7 @@ def load_vocabulary(path: str | os.PathLike | None = None) -> Vocabulary:
 
 def _read_vocabulary(source: Path) -> Vocabulary:
     try:
-        with open(source, newline="", encoding="utf-8") as handle:
+        with open(source, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             columns = reader.fieldnames or []
             missing = [name for name in VOCABULARY_COLUMNS[:8] if name not in columns]
@@ -235,6 +238,7 @@ def _read_vocabulary(source: Path) -> Vocabulary:
                     f"{source.name} is not a YouTube-8M vocabulary: it lacks the column(s) {', '.join(missing)}."
                 )
             entities = []
+            first_line_of_index: dict[int, int] = {}
             for line_number, row in enumerate(reader, start=2):
                 try:
                     index = int(row["Index"])
@@ -243,6 +247,10 @@ def _read_vocabulary(source: Path) -> Vocabulary:
                     raise BadInputError(f"{source.name} line {line_number}: Index and TrainVideoCount must be whole numbers.") from None
                 if not 0 <= index < 100_000:
                     raise BadInputError(f"{source.name} line {line_number}: the Index {index} is out of range.")
+                if index in first_line_of_index:
+                    raise BadInputError(f"{source.name} line {line_number}: the Index {index} is already used on line "
+                                        f"{first_line_of_index[index]}; each entity needs its own Index.")
+                first_line_of_index[index] = line_number
                 name = (row.get("Name") or "").strip()
                 verticals = tuple(v.strip() for v in (row.get("Vertical1"), row.get("Vertical2"), row.get("Vertical3")) if v and v.strip())
                 entities.append(Entity(
@@ -345,6 +353,13 @@ class VideoIndex:
             return np.zeros(0, dtype=np.int64)
         p = int(position[0])
         return np.arange(self.shard_offsets[p], self.shard_offsets[p + 1], dtype=np.int64)
+
+
+def unlabelled_shards(index: VideoIndex) -> list[str]:
+    """Names of the shards in ``index`` whose videos carry no label at all."""
+    starts, ends = index.shard_offsets[:-1], index.shard_offsets[1:]
+    per_shard = index.label_offsets[ends] - index.label_offsets[starts]
+    return [str(name) for name, count in zip(index.shard_names, per_shard) if count == 0]
 
 
 def default_shards() -> list[Path]:
@@ -523,12 +538,16 @@ def _read_one_shard(tf, path: Path, feature_spec) -> dict:
     count = int(batch.shape[0])
     if values.size and (values.min() < 0 or values.max() >= NUM_CLASSES):
         raise BadInputError(f"its labels fall outside 0 to {NUM_CLASSES - 1}")
+    mean_rgb, mean_audio = parsed["mean_rgb"].numpy(), parsed["mean_audio"].numpy()
+    for name, values_of_feature in (("mean_rgb", mean_rgb), ("mean_audio", mean_audio)):
+        if not np.isfinite(values_of_feature).all():
+            raise BadInputError(f"its {name} features hold values that are not numbers (NaN or infinity)")
     return {
         "ids": np.array([item.decode("utf-8", "replace") for item in parsed["id"].numpy()]),
         "counts": np.bincount(rows, minlength=count).astype(np.int64),
         "values": values.astype(np.int32),
-        "mean_rgb": parsed["mean_rgb"].numpy(),
-        "mean_audio": parsed["mean_audio"].numpy(),
+        "mean_rgb": mean_rgb,
+        "mean_audio": mean_audio,
     }
 
 
@@ -685,6 +704,8 @@ def filter_videos(
         if vocabulary is None:
             raise ValueError("filtering by vertical needs the vocabulary")
         mask = vocabulary.vertical_mask(vertical)
+        if mask.size < NUM_CLASSES:  # a vocabulary cut short: the labels past its end are in no vertical
+            mask = np.pad(mask, (0, NUM_CLASSES - mask.size))
         rows_of_values = index.label_rows
         hit = mask[index.label_values]
         keep &= np.bincount(rows_of_values[hit], minlength=len(index)) > 0

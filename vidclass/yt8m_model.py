@@ -36,6 +36,8 @@ import json
 import os
 import threading
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -558,12 +560,18 @@ def load_model(folder: str | os.PathLike | None = None) -> VideoLevelModel:
     model_path, config_path = folder / "model.npz", folder / "config.json"
     if not model_path.is_file() or not config_path.is_file():
         raise BadInputError(f"{folder} is not a YouTube-8M model folder (it needs model.npz and config.json).")
+    metrics_path = folder / "metrics.json"
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
         with np.load(model_path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:  # cut short or damaged
         raise BadInputError(f"The YouTube-8M model in {folder} cannot be read ({type(error).__name__}).") from None
+
+    for name in ("dense1_bias", "dense2_bias"):
+        if name not in arrays:
+            raise BadInputError(f"The YouTube-8M model in {folder} lacks {name}.")
 
     def weight(name: str) -> np.ndarray:
         if name + "_int8" in arrays:
@@ -572,8 +580,6 @@ def load_model(folder: str | os.PathLike | None = None) -> VideoLevelModel:
             return arrays[name + "_float16"].astype(np.float32)
         raise BadInputError(f"The YouTube-8M model in {folder} lacks {name}.")
 
-    metrics_path = folder / "metrics.json"
-    metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
     extra_members = []
     number = 1
     while f"member{number}_dense1_bias" in arrays:

@@ -89,7 +89,7 @@ def test_batch_two_clips_and_download_csv(page, home_dir, artifacts_dir):
     assert "2 clips ready" in main_text(page)
     press(page, "Classify all")
     assert not error_texts(page), error_texts(page)
-    assert "2 clips classified" in main_text(page)
+    assert "2 clips: 2 classified" in main_text(page)
     assert page.locator('[data-testid="stDataFrame"]').count() == 1
     screenshot(page, "batch")
 

@@ -62,6 +62,8 @@ def run(args) -> int:
     from vidclass.errors import BadInputError
     from vidclass.sampling import sample_frames
 
+    if not args.out.strip():
+        raise BadInputError("--out must name a folder for the PNG files, not an empty string.")
     config = sampling_config(args)
     sampled = sample_frames(args.clip, config)
     out = Path(args.out)

@@ -4,13 +4,15 @@
 
 DATA is a folder with one sub-folder per class, or a CSV with ``video_name,tag`` columns.
 Validation holds out whole UCF101 groups (``v_<Class>_g<NN>_c<NN>``); features are cached
-per clip, so a second run skips the extraction.
+per clip, so a second run skips the extraction. A head already in ``--out`` is replaced
+only with ``--overwrite`` (checked before any work starts).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 NAME = "train"
 HELP = "Train a CNN + GRU head on clips in class folders (or a video_name,tag CSV)."
@@ -22,6 +24,7 @@ def add_arguments(parser):
 
     parser.add_argument("--data", required=True, help="folder with one sub-folder per class, or a CSV with video_name,tag")
     parser.add_argument("--out", required=True, help="folder to write the head into (created)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a head already in --out")
     parser.add_argument("--encoder", default=DEFAULT_ENCODER, choices=encoder_names(),
                         help=f"frame encoder (default {DEFAULT_ENCODER}, the best measured on UCF101)")
     parser.add_argument("--frames", type=int, default=20, help="frames sampled per clip (default 20)")
@@ -61,6 +64,27 @@ def add_arguments(parser):
     head.add_argument("--title", default="", help="the name people see, e.g. 'CNN + GRU — my classes'")
 
 
+def checked_output_folder(out_text: str, model_file: str, overwrite: bool) -> Path:
+    """``--out`` as a folder, checked before any work starts: ``BadInputError`` when it is
+    empty, is a file, already holds ``model_file`` (unless ``overwrite``) or cannot be created."""
+    from vidclass.errors import BadInputError
+    from vidclass.store import is_writable
+
+    if not out_text.strip():
+        raise BadInputError("--out must name a folder, not an empty string.")
+    out = Path(out_text).expanduser()
+    if out.exists() and not out.is_dir():
+        raise BadInputError(f"--out {out} is a file, not a folder: choose a folder to write the model into.")
+    if (out / model_file).exists() and not overwrite:
+        raise BadInputError(
+            f"{out} already holds a trained model ({model_file}): pass --overwrite to replace it, or choose another --out."
+        )
+    nearest = next(folder for folder in (out, *out.parents) if folder.exists())
+    if not nearest.is_dir() or not is_writable(nearest):
+        raise BadInputError(f"--out {out} cannot be created: {nearest} is not a writable folder.")
+    return out
+
+
 def head_config_from(args):
     """A ``HeadConfig`` from the parsed head-architecture arguments."""
     from vidclass.cnn_gru import HeadConfig
@@ -82,7 +106,10 @@ def head_config_from(args):
 
 def run(args) -> int:
     """Train, write the head folder, print a summary; 0 on success."""
+    from vidclass.cli import native_stderr_captured
+    from vidclass.cnn_gru import HEAD_FILE
     from vidclass.datasets import list_dataset
+    from vidclass.encoders import load_encoder
     from vidclass.errors import BadInputError
     from vidclass.training import train
 
@@ -94,11 +121,14 @@ def run(args) -> int:
         raise BadInputError(f"--folds must be 0 (a group-wise validation split) or at least 2, got {args.folds}.")
     if not 0.0 < args.validation < 1.0:
         raise BadInputError(f"--validation must be between 0 and 1, got {args.validation}.")
+    out = checked_output_folder(args.out, HEAD_FILE, args.overwrite)
     listing = list_dataset(args.data)
     for name, reason in listing.ignored:
         print(f"vidclass: left out {name}: {reason}", file=sys.stderr)
     counts = ", ".join(f"{name} {count}" for name, count in listing.counts().items())
     print(f"{len(listing.clips)} clips in {len(listing.class_names)} classes ({counts})", file=sys.stderr)
+    with native_stderr_captured():  # the TFLite runtime's start-up line stays off the terminal
+        encoder = load_encoder(args.encoder)
 
     last_shown = [""]
 
@@ -110,9 +140,9 @@ def run(args) -> int:
         print(f"[{fraction:4.0%}] {message}", file=sys.stderr, end=end, flush=True)
 
     result = train(
-        listing, args.out, encoder_name=args.encoder, num_frames=args.frames, epochs=args.epochs,
+        listing, out, encoder_name=args.encoder, num_frames=args.frames, epochs=args.epochs,
         strategy=args.strategy, validation_fraction=args.validation, seed=args.seed, progress=progress,
-        head_config=head_config_from(args), folds=args.folds,
+        head_config=head_config_from(args), folds=args.folds, encoder=encoder,
     )
     for path, reason in result.skipped:
         print(f"vidclass: skipped unreadable clip {path}: {reason}", file=sys.stderr)

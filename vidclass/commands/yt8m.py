@@ -4,8 +4,12 @@ Sub-commands:
   index   read the shards into the cached index; print counts and skipped shards
   vocab   search the vocabulary by name, Knowledge Graph id or index
   filter  list videos by vertical / entities (any or all) / label count
-  train   train the video-level model on shards, save it to a folder
+  train   train the video-level model on shards, save it to a folder (an existing
+          model there is replaced only with --overwrite)
   eval    GAP@20 and hit@1 of a model (default: the shipped one) on shards
+
+``train`` and ``eval`` refuse shards without labels (the test partition's, say): there is
+nothing to learn from or to score against.
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ HELP = "Explore YouTube-8M; train and evaluate the video-level model."
 
 def add_arguments(parser):
     """Register the yt8m sub-commands."""
+    from vidclass.cli import whole_number_at_least
     from vidclass.yt8m import MATCH_MODES
 
+    positive = whole_number_at_least(1)
+    not_negative = whole_number_at_least(0)
     actions = parser.add_subparsers(dest="yt8m_action", metavar="ACTION", required=True)
 
     index = actions.add_parser("index", help="Read the shards into the cached index and report counts.")
@@ -29,7 +36,7 @@ def add_arguments(parser):
 
     vocab = actions.add_parser("vocab", help="Search the vocabulary (name, Knowledge Graph id or index).")
     vocab.add_argument("query", help="e.g. Cooking, /m/01yrx or 22")
-    vocab.add_argument("--limit", type=int, default=10)
+    vocab.add_argument("--limit", type=positive, default=10, help="most entities to show (default 10)")
     vocab.add_argument("--format", choices=("text", "json"), default="text")
 
     filtering = actions.add_parser("filter", help="List videos by vertical, entities and label count.")
@@ -37,17 +44,18 @@ def add_arguments(parser):
     filtering.add_argument("--vertical", default=None, help='e.g. "Food & Drink"')
     filtering.add_argument("--entity", action="append", default=[], help="name, KG id or index; repeat for several")
     filtering.add_argument("--match", choices=MATCH_MODES, default="any")
-    filtering.add_argument("--min-labels", type=int, default=None)
-    filtering.add_argument("--max-labels", type=int, default=None)
-    filtering.add_argument("--limit", type=int, default=20)
+    filtering.add_argument("--min-labels", type=not_negative, default=None)
+    filtering.add_argument("--max-labels", type=not_negative, default=None)
+    filtering.add_argument("--limit", type=not_negative, default=20, help="most videos to list (0: only count them; default 20)")
     filtering.add_argument("--format", choices=("text", "json"), default="text")
 
     train = actions.add_parser("train", help="Train the video-level model and save it to a folder.")
     train.add_argument("--shards", nargs="+", required=True, help="globs of training shards")
     train.add_argument("--out", required=True, help="folder to write model.npz, config.json, metrics.json")
+    train.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
     train.add_argument("--eval-shards", nargs="+", default=None, help="globs of held-out shards: measured and written to metrics.json")
-    train.add_argument("--epochs", type=int, default=None)
-    train.add_argument("--hidden", type=int, default=None)
+    train.add_argument("--epochs", type=positive, default=None)
+    train.add_argument("--hidden", type=positive, default=None)
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--no-neighbours", action="store_true", help="MLP only (no nearest-neighbour bank)")
     train.add_argument("--no-ridge", action="store_true", help="no kernel ridge regression stage")
@@ -68,6 +76,33 @@ def _progress(fraction: float, message: str) -> None:
 def _skipped_note(index) -> None:
     for item in index.skipped:
         print(f"vidclass: skipped {item.message()}", file=sys.stderr)
+
+
+def _short_vocabulary_note(vocabulary) -> None:
+    """A warning on stderr when the vocabulary names fewer entities than YouTube-8M has."""
+    from pathlib import Path
+
+    from vidclass.yt8m import NUM_CLASSES
+
+    if len(vocabulary) < NUM_CLASSES:
+        print(f"vidclass: warning: {Path(vocabulary.source).name} has only {len(vocabulary)} of the {NUM_CLASSES} "
+              "YouTube-8M entities (is it cut short?), so later labels show as '(unnamed entity N)' and belong to "
+              "no vertical; `vidclass fetch yt8m` gets the whole file", file=sys.stderr)
+
+
+def _refuse_unlabelled(index, purpose: str, option: str) -> None:
+    """``BadInputError`` when shards of ``index`` carry no labels (nothing to ``purpose``)."""
+    from vidclass import yt8m
+    from vidclass.errors import BadInputError
+
+    names = yt8m.unlabelled_shards(index)
+    if len(names) == len(index.shard_names):
+        raise BadInputError(f"These shards carry no labels, so there is nothing to {purpose}.")
+    if names:
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        verb, pronoun = ("carries", "it") if len(names) == 1 else ("carry", "them")
+        raise BadInputError(f"{shown} {verb} no labels, so there is nothing to {purpose} in {pronoun}: "
+                            f"leave {pronoun} out of {option}.")
 
 
 def run(args) -> int:
@@ -102,6 +137,7 @@ def _run_vocab(args) -> int:
     from vidclass import yt8m
 
     vocabulary = yt8m.load_vocabulary()
+    _short_vocabulary_note(vocabulary)
     found = vocabulary.search(args.query, limit=args.limit)
     rows = [{"index": e.index, "name": e.name, "knowledge_graph_id": e.knowledge_graph_id,
              "train_video_count": e.train_video_count, "verticals": list(e.verticals)} for e in found]
@@ -118,15 +154,20 @@ def _run_vocab(args) -> int:
 
 def _run_filter(args) -> int:
     from vidclass import yt8m
+    from vidclass.errors import BadInputError
 
+    if args.min_labels is not None and args.max_labels is not None and args.min_labels > args.max_labels:
+        raise BadInputError(f"--min-labels {args.min_labels} is more than --max-labels {args.max_labels}, "
+                            "so no video could match.")
     vocabulary = yt8m.load_vocabulary()
+    _short_vocabulary_note(vocabulary)
     entities = [vocabulary.resolve(token).index for token in args.entity]
     index = yt8m.load_index(args.shards)
     _skipped_note(index)
     rows = yt8m.filter_videos(index, vocabulary, vertical=args.vertical, entities=entities, match=args.match,
                               min_labels=args.min_labels, max_labels=args.max_labels)
     shown = [{"id": str(index.ids[row]), "labels": [vocabulary.name(i) for i in index.labels(row)]}
-             for row in rows[: max(0, args.limit)]]
+             for row in rows[: args.limit]]
     if args.format == "json":
         print(json.dumps({"matches": int(rows.size), "videos": shown}))
     else:
@@ -140,8 +181,10 @@ def _run_train(args) -> int:
     from pathlib import Path
 
     from vidclass import yt8m, yt8m_model
+    from vidclass.commands.train import checked_output_folder
     from vidclass.errors import BadInputError
 
+    out = checked_output_folder(args.out, "model.npz", args.overwrite)
     config: dict = {}
     if args.epochs is not None:
         config["epochs"] = args.epochs
@@ -155,9 +198,12 @@ def _run_train(args) -> int:
         config["ridge"] = False
     index = yt8m.load_index(args.shards, feature_dtype="float32")
     _skipped_note(index)
+    _refuse_unlabelled(index, "train on", "--shards")
     held_out_index = None
     if args.eval_shards:  # read (and check) the held-out shards before the long part
         held_out_index = yt8m.load_index(args.eval_shards, feature_dtype="float32")
+        _skipped_note(held_out_index)
+        _refuse_unlabelled(held_out_index, "score against", "--eval-shards")
         overlap = sorted(set(map(str, held_out_index.shard_names)) & set(map(str, index.shard_names)))
         if overlap:
             raise BadInputError(f"The evaluation shards overlap the training shards ({', '.join(overlap[:3])}).")
@@ -169,7 +215,7 @@ def _run_train(args) -> int:
             raise BadInputError(f"{args.metrics_from} is not a metrics.json with held-out metrics.") from None
     model = yt8m_model.train_model(index, config=config, progress=_progress)
     model.config["train_shards"] = [str(name) for name in index.shard_names]
-    folder = model.save(args.out, weight_format=args.weights)
+    folder = model.save(out, weight_format=args.weights)
     saved = yt8m_model.load_model(folder)  # measure exactly what ships (quantized weights)
 
     held = None
@@ -229,6 +275,7 @@ def _run_eval(args) -> int:
     model = yt8m_model.load_model(args.model)
     index = yt8m.load_index(paths)
     _skipped_note(index)
+    _refuse_unlabelled(index, "score against", "--shards")
     seen = sorted(set(map(str, index.shard_names)) & set(model.config.get("train_shards", [])))
     if seen:
         print(f"vidclass: note: the model was trained on {len(seen)} of these {len(index.shard_names)} shards, so this "
