@@ -478,7 +478,7 @@ def head_sampling(folder: Path = SHIPPED_HEAD):
     from vidclass.encoders import input_size_of
     from vidclass.training import sampling_for
 
-    config = HeadConfig.from_dict(json.loads((Path(folder) / "config.json").read_text(encoding="utf-8")))
+    config = read_head_config(folder)
     return sampling_for(input_size_of(config.encoder), config.strategy, config.num_frames, config.geometry, views=config.views)
 
 
