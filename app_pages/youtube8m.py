@@ -187,21 +187,20 @@ def fair_guesses(model, index, row: int) -> tuple[list[tuple[int, float]], str]:
     never saw the video's shard (``held_out_guesses``): a fair test, not a memory.
     """
     shard = str(index.shard_names[index.shard_of(row)])
+    trained_on = set(model.config.get("train_shards", []))
     held_out = model.held_out_guesses(str(index.ids[row]))
-    if held_out is not None and shard in set(model.config.get("train_shards", [])):
+    if held_out is not None and shard in trained_on:
         guesses, fold = held_out
         folds = int(model.config.get("rerank_folds", 4))
         return guesses, (
             f"The full model learnt from this video, so these guesses come from a model trained without its "
             f"shard ({shard}; part {fold + 1} of {folds} of the training run's cross-check): a fair test.")
     guesses = model.top_predictions(index.features(np.array([row])), top=10)[0]
-    return guesses, fairness_note(index, row, model)
+    return guesses, fairness_note(index, shard, trained_on)
 
 
-def fairness_note(index, row: int, model) -> str:
-    """Whether the model learnt from this video's shard (then its guesses are no fair test)."""
-    shard = str(index.shard_names[index.shard_of(row)])
-    trained_on = set(model.config.get("train_shards", []))
+def fairness_note(index, shard: str, trained_on: set) -> str:
+    """Whether the model learnt from the video's ``shard`` (then its guesses are no fair test)."""
     if shard not in trained_on:
         return f"The model never saw this video (shard {shard} was held out): a fair test."
     unseen = [str(name) for name in index.shard_names if str(name) not in trained_on]

@@ -106,3 +106,21 @@ def test_cache_dir_is_created_inside_the_cache(two_roots):
     _, cache = two_roots
     folder = store.cache_dir("features", "x")
     assert folder == cache / "features" / "x" and folder.is_dir()
+
+
+def test_write_atomically_replaces_whole_files_and_leaves_nothing_behind_on_failure(tmp_path):
+    target = tmp_path / "index.npz"
+    store.write_atomically(target, lambda temporary: temporary.write_bytes(b"old"))
+    assert target.read_bytes() == b"old"
+
+    def fails_half_way(temporary):
+        temporary.write_bytes(b"ne")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store.write_atomically(target, fails_half_way)
+    assert target.read_bytes() == b"old"  # readers never see half a file
+    assert [path.name for path in tmp_path.iterdir()] == ["index.npz"]  # no temporary file left
+    seen = []
+    store.write_atomically(target, lambda temporary: seen.append(temporary.suffix) or temporary.write_bytes(b"new"))
+    assert target.read_bytes() == b"new" and seen == [".npz"]  # numpy keeps a name ending in its suffix

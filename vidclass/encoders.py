@@ -318,13 +318,19 @@ COMBINATIONS = ("mobilenet_v2+movinet_a0",)
 DEFAULT_ENCODER = "mobilenet_v2+movinet_a0"
 
 
+def encoder_parts(name: str) -> list[str]:
+    """The registered encoders that ``name`` names: itself, or the parts of an ``"a+b"``
+    combination. ``BadInputError`` for an unknown or repeated part."""
+    part_names = name.split("+")
+    if any(part not in ENCODERS for part in part_names) or len(set(part_names)) != len(part_names):
+        raise BadInputError(f"Unknown encoder '{name}': choose one of {', '.join(encoder_names())}.")
+    return part_names
+
+
 def input_size_of(name: str) -> int:
     """The frame size (pixels, square) encoder ``name`` takes, without loading it: a combined
     encoder takes its largest part's. ``BadInputError`` for an unknown name."""
-    part_names = name.split("+")
-    if any(part not in ENCODERS for part in part_names):
-        raise BadInputError(f"Unknown encoder '{name}': choose one of {', '.join(encoder_names())}.")
-    return max(ENCODERS[part].input_size for part in part_names)
+    return max(ENCODERS[part].input_size for part in encoder_parts(name))
 
 
 def encoder_names() -> list[str]:
@@ -338,10 +344,7 @@ def load_encoder(name: str, **options) -> FrameEncoder:
 
     ``BadInputError`` for an unknown name; ``AssetMissingError`` when its model is missing.
     """
-    part_names = name.split("+")
-    unknown = [part for part in part_names if part not in ENCODERS]
-    if unknown or len(set(part_names)) != len(part_names):
-        raise BadInputError(f"Unknown encoder '{name}': choose one of {', '.join(encoder_names())}.")
+    part_names = encoder_parts(name)
     if len(part_names) > 1:
         if options:
             raise ValueError(f"a combined encoder takes no options, got {sorted(options)}")

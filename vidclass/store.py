@@ -20,8 +20,10 @@ import csv
 import hashlib
 import os
 import stat
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from vidclass.errors import AssetMissingError, BadInputError
 
@@ -85,6 +87,20 @@ def is_writable(folder: Path) -> bool:
     # root passes os.access on any folder: honour the folder's own write bits too, so a
     # folder made read-only on purpose (chmod a-w, like ../shared) is never written to.
     return bool(probe.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
+    """``write(temporary)`` into a temporary file beside ``path`` (same suffix, so numpy keeps
+    the name), then rename it onto ``path`` in one step: readers see the old file or the whole
+    new one, never half of it. The temporary file is removed whatever happens; ``OSError``
+    (and anything ``write`` raises) reaches the caller."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp{path.suffix}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def download_root() -> Path:

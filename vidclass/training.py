@@ -138,9 +138,8 @@ def encode_clip(
     sampled = sample_frames(path, sampling)
     features = encode_sampled(encoder, sampled, views, flipped)
     if use_cache:
-        partial = folder / f"{digest}.{os.getpid()}.tmp.npz"
-        np.savez(partial, features=features.astype(np.float16), mask=sampled.mask)
-        os.replace(partial, cached)
+        store.write_atomically(
+            cached, lambda temporary: np.savez(temporary, features=features.astype(np.float16), mask=sampled.mask))
     return features, sampled.mask.copy(), sampled
 
 

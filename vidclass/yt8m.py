@@ -445,20 +445,15 @@ def load_index(shards=None, use_cache: bool = True, feature_dtype: str = "float1
 
 
 def _save_index(index: VideoIndex, cache_path: Path) -> None:
-    temporary = cache_path.with_name(cache_path.name + f".{os.getpid()}.tmp.npz")
     skipped = json.dumps([[item.path, item.reason] for item in index.skipped])
     try:
-        np.savez(
+        store.write_atomically(cache_path, lambda temporary: np.savez(
             temporary, ids=index.ids, label_offsets=index.label_offsets, label_values=index.label_values,
             mean_rgb=index.mean_rgb, mean_audio=index.mean_audio, shard_names=index.shard_names,
             shard_offsets=index.shard_offsets, skipped=np.array(skipped),
-        )
-        os.replace(temporary, cache_path)
+        ))
     except OSError:
         pass  # an unwritable cache only costs speed
-    finally:
-        if temporary.exists():
-            temporary.unlink()
 
 
 def _load_cached_index(cache_path: Path) -> VideoIndex | None:

@@ -231,19 +231,9 @@ def fit_kernel_ridge(bank: np.ndarray, labels: np.ndarray, tau: float, regularis
     return dual.astype(np.float32)
 
 
-def _cached_or_computed(stem: Path | None, name: str, shape: tuple, compute) -> np.ndarray:
-    """``<stem>.<name>.npy`` from the cache if it is there with ``shape``; else ``compute()``,
-    saved there for the next process."""
-    array = _load_cached_array(stem, name, shape)
-    if array is None:
-        array = compute()
-        _save_cached_array(stem, name, array)
-    return array
-
-
-def _load_cached_array(stem: Path | None, name: str, shape: tuple) -> np.ndarray | None:
-    """float32 array ``<stem>.<name>.npy`` if it is there with ``shape``; None otherwise."""
-    path = None if stem is None else stem.with_name(f"{stem.name}.{name}.npy")
+def _load_cached_dual(path: Path | None, shape: tuple) -> np.ndarray | None:
+    """The float32 array in ``path`` if it is there with ``shape``; None otherwise (a damaged
+    file is solved again, not trusted)."""
     if path is None or not path.is_file():
         return None
     try:
@@ -253,20 +243,14 @@ def _load_cached_array(stem: Path | None, name: str, shape: tuple) -> np.ndarray
     return array if array.shape == shape and array.dtype == np.float32 else None
 
 
-def _save_cached_array(stem: Path | None, name: str, array: np.ndarray) -> None:
-    """Write ``<stem>.<name>.npy`` atomically; an unwritable cache only costs speed."""
-    if stem is None:
+def _save_cached_dual(path: Path | None, dual: np.ndarray) -> None:
+    """Keep ``dual`` in ``path`` for the next process; an unwritable cache only costs speed."""
+    if path is None:
         return
-    path = stem.with_name(f"{stem.name}.{name}.npy")
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp.npy")
     try:
-        np.save(temporary, np.asarray(array, dtype=np.float32))
-        os.replace(temporary, path)
+        store.write_atomically(path, lambda temporary: np.save(temporary, np.asarray(dual, dtype=np.float32)))
     except OSError:
         pass
-    finally:
-        if temporary.exists():
-            temporary.unlink()
 
 
 def _csr_positions(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -376,27 +360,29 @@ class VideoLevelModel:
         Solved once per model and kept in ``VIDCLASS_CACHE/yt8m_ridge`` (keyed by a hash of the
         bank, its labels and the ridge settings), so the next process loads it instead.
         """
-        tau, regularisation = self.config["ridge_tau"], self.config["ridge_lambda"]
         with self._ridge_lock:
             state = self._ridge
             if "dual" not in state:
-                state.update(classes=np.unique(self.bank_label_values), cache=self._ridge_cache_stem())
-
-                def solve() -> np.ndarray:
-                    return fit_kernel_ridge(self.bank, self.bank_label_matrix(), tau, regularisation)
-
-                state["dual"] = _cached_or_computed(state["cache"], "dual", (self.bank.shape[0], state["classes"].size), solve)
+                classes = np.unique(self.bank_label_values)
+                cache = self._ridge_cache_path()
+                dual = _load_cached_dual(cache, (self.bank.shape[0], classes.size))
+                if dual is None:
+                    dual = fit_kernel_ridge(self.bank, self.bank_label_matrix(), self.config["ridge_tau"],
+                                            self.config["ridge_lambda"])
+                    _save_cached_dual(cache, dual)
+                state.update(classes=classes, dual=dual)
             return state
 
-    def _ridge_cache_stem(self) -> Path | None:
-        """``…/yt8m_ridge/<hash>`` for this bank, its labels and ridge settings (None: not cached)."""
+    def _ridge_cache_path(self) -> Path | None:
+        """``…/yt8m_ridge/<hash>.dual.npy`` for this bank, its labels and ridge settings (None:
+        not cached)."""
         if not self.cache_ridge:
             return None
         digest = hashlib.sha256(f"{self.config['ridge_tau']!r}:{self.config['ridge_lambda']!r}".encode())
         for array in (np.asarray(self.bank, dtype=np.float32), self.bank_label_offsets, self.bank_label_values):
             digest.update(np.ascontiguousarray(array).tobytes())
         try:
-            return store.cache_dir("yt8m_ridge") / digest.hexdigest()[:32]
+            return store.cache_dir("yt8m_ridge") / f"{digest.hexdigest()[:32]}.dual.npy"
         except OSError:
             return None
 
@@ -539,9 +525,7 @@ class VideoLevelModel:
                 arrays["bank"] = bank.astype(np.float16)
             arrays["bank_label_offsets"] = self.bank_label_offsets.astype(np.int64)
             arrays["bank_label_values"] = self.bank_label_values.astype(np.int16)
-        temporary = folder / f"model.{os.getpid()}.tmp.npz"
-        np.savez_compressed(temporary, **arrays)
-        os.replace(temporary, folder / "model.npz")
+        store.write_atomically(folder / "model.npz", lambda temporary: np.savez_compressed(temporary, **arrays))
         (folder / "config.json").write_text(json.dumps(self.config, indent=2) + "\n", encoding="utf-8")
         if self.metrics:
             (folder / "metrics.json").write_text(json.dumps(self.metrics, indent=2) + "\n", encoding="utf-8")

@@ -7,7 +7,6 @@ itself.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from vidclass.commands.frames import add_sampling_arguments, sampling_config
@@ -48,19 +47,17 @@ def checked_destination(out_text: str, clip: str) -> Path:
     return out
 
 
-def write_atomically(out: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``out``, then rename it into place."""
+def write_gif(out: Path, data: bytes) -> None:
+    """Write the GIF bytes to ``out`` in one step (``store.write_atomically``), its folder made
+    when missing; ``BadInputError`` when it cannot be written."""
     from vidclass.errors import BadInputError
+    from vidclass.store import write_atomically
 
-    partial = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(data)
-        os.replace(partial, out)
+        write_atomically(out, lambda temporary: temporary.write_bytes(data))
     except OSError as error:
         raise BadInputError(f"Cannot write {out}: {error.strerror}.") from error
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def run(args) -> int:
@@ -77,7 +74,7 @@ def run(args) -> int:
     real = sampled.frames[sampled.mask]
     duration = int(round(100.0 / args.fps)) * 10 if args.fps else gif_duration_ms(sampled)  # GIF keeps 10 ms steps
     data = frames_to_gif(real, duration_ms=duration)
-    write_atomically(out, data)
+    write_gif(out, data)
     summary = {"clip": str(args.clip), "out": str(out), "frames": int(len(real)), "ms_per_frame": duration, "bytes": len(data)}
     print(json.dumps(summary, indent=2))
     return 0
