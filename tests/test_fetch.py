@@ -124,6 +124,7 @@ def test_a_cut_connection_leaves_nothing(shared_home, empty_store, serve):
     message = str(caught.value)
     assert "connection closed" in message and "\n" not in message
     assert all_files(home) == [] and all_files(cache) == []
+    assert list(home.iterdir()) == []  # not even the empty models/<name>/ folder it made
 
 
 def test_wrong_bytes_are_rejected_for_a_strict_asset(shared_home, empty_store, serve):
@@ -211,7 +212,19 @@ def test_an_unreachable_server_is_a_clear_error(empty_store):
     home, _ = empty_store
     with pytest.raises(fetching.DownloadError, match="failed"):
         fetching.fetch(["movinet"], base_url="http://127.0.0.1:9")  # discard port: refused
-    assert all_files(home) == []
+    assert list(home.iterdir()) == []
+
+
+def test_a_failed_download_keeps_folders_that_were_there_before(empty_store):
+    """Only the folders the failed download made are removed; an existing models/ with other
+    content stays as it was."""
+    home, _ = empty_store
+    (home / "models" / "mine").mkdir(parents=True)
+    (home / "models" / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(fetching.DownloadError):
+        fetching.fetch(["movinet"], base_url="http://127.0.0.1:9")
+    assert sorted(path.relative_to(home).as_posix() for path in home.rglob("*")) == [
+        "models", "models/mine", "models/mine/notes.txt"]
 
 
 def test_no_names_means_every_asset():

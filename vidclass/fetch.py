@@ -6,8 +6,8 @@ test server) into ``store.download_root()`` — the home when it is writable, el
 writable cache — never into a read-only home.
 
 Every download goes to a temporary name in the destination folder, is checked (size and
-sha256) and only then renamed into place atomically (``os.replace``). A cut connection
-or a strict checksum mismatch leaves no file behind; a mismatch on a ``warn`` asset
+sha256) and only then renamed into place atomically (``store.write_atomically``). A cut
+connection or a strict checksum mismatch leaves no file and no new empty folder behind; a mismatch on a ``warn`` asset
 (YouTube-8M, whose service could not be checked byte-for-byte) keeps the file and warns.
 Files already present (home or cache) with the right size and sha256 are skipped.
 """
@@ -18,7 +18,6 @@ import hashlib
 import http.client
 import os
 import socket
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -155,35 +154,60 @@ def _present_copy(item: store.AssetFile) -> Path | None:
 
 
 def _download(item: store.AssetFile, destination: Path, url: str, report, warn: Warn) -> FetchedFile:
-    """Stream ``url`` to a temporary file beside ``destination``, check it, rename it."""
+    """Stream ``url`` into ``destination`` through ``store.write_atomically`` (a temporary file
+    beside it, renamed only after the size and sha256 check). Folders made for a download that
+    fails are removed again, so a failed fetch leaves the store as it found it."""
+    made = _missing_folders(destination.parent)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, raw_temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
-    temporary = Path(raw_temporary)
-    try:
-        digest, received = _stream(url, handle, item, report)
+    outcome: list[FetchedFile] = []
+
+    def write_checked(temporary: Path) -> None:
+        digest, received = _stream(url, temporary, item, report)
         got = digest.hexdigest()
-        if got != item.sha256 or received != item.size:
-            detail = (
-                f"{item.path} from {url} does not match the registry: expected sha256 {item.sha256} "
-                f"({item.size} bytes), got {got} ({received} bytes)"
-            )
-            if item.strict:
-                raise DownloadError(f"{detail}; the file was not kept.")
-            os.replace(temporary, destination)
-            warn(f"{detail}; kept it anyway (this source cannot be pinned to exact bytes).")
-            return FetchedFile(item.asset, destination, "unverified", received)
-        os.replace(temporary, destination)
-        return FetchedFile(item.asset, destination, "downloaded", received)
-    finally:
-        temporary.unlink(missing_ok=True)
+        if got == item.sha256 and received == item.size:
+            outcome.append(FetchedFile(item.asset, destination, "downloaded", received))
+            return
+        detail = (
+            f"{item.path} from {url} does not match the registry: expected sha256 {item.sha256} "
+            f"({item.size} bytes), got {got} ({received} bytes)"
+        )
+        if item.strict:
+            raise DownloadError(f"{detail}; the file was not kept.")
+        warn(f"{detail}; kept it anyway (this source cannot be pinned to exact bytes).")
+        outcome.append(FetchedFile(item.asset, destination, "unverified", received))
+
+    try:
+        store.write_atomically(destination, write_checked)
+    except BaseException:
+        _remove_if_empty(made)
+        raise
+    return outcome[0]
 
 
-def _stream(url: str, handle: int, item: store.AssetFile, report):
-    """Write the body of ``url`` into the open file ``handle``; (sha256, byte count)."""
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders of ``folder``'s path that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove each folder (deepest first) that is still empty; keep any that is not."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _stream(url: str, path: Path, item: store.AssetFile, report):
+    """Write the body of ``url`` into the file ``path``; (sha256, byte count)."""
     digest = hashlib.sha256()
     received = 0
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+        with open(path, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
             expected = response.headers.get("Content-Length")
             while True:
                 block = response.read(CHUNK_BYTES)
