@@ -183,25 +183,29 @@ def prediction_chart(predictions, truth: set, vocabulary):
 def fair_guesses(model, index, row: int) -> tuple[list[tuple[int, float]], str]:
     """The model's top 10 guesses for one video and a sentence on how fair a test they are.
 
-    For a video the model trained on, the guesses come from its training run's fold model that
-    never saw the video's shard (``held_out_guesses``): a fair test, not a memory.
+    For a video the model trained on (known by its id, so a renamed shard does not fool it), the
+    guesses come from its training run's fold model that never saw the video's shard
+    (``held_out_guesses``): a fair test, not a memory.
     """
+    video_id = str(index.ids[row])
     shard = str(index.shard_names[index.shard_of(row)])
-    trained_on = set(model.config.get("train_shards", []))
-    held_out = model.held_out_guesses(str(index.ids[row]))
-    if held_out is not None and shard in trained_on:
+    held_out = model.held_out_guesses(video_id)
+    if held_out is not None:
         guesses, fold = held_out
         folds = int(model.config.get("rerank_folds", 4))
         return guesses, (
             f"The full model learnt from this video, so these guesses come from a model trained without its "
             f"shard ({shard}; part {fold + 1} of {folds} of the training run's cross-check): a fair test.")
     guesses = model.top_predictions(index.features(np.array([row])), top=10)[0]
-    return guesses, fairness_note(index, shard, trained_on)
+    trained_on = set(model.config.get("train_shards", []))
+    by_id = model.trained_on([video_id])
+    learnt = bool(by_id[0]) if by_id is not None else shard in trained_on
+    return guesses, fairness_note(index, shard, trained_on, learnt)
 
 
-def fairness_note(index, shard: str, trained_on: set) -> str:
-    """Whether the model learnt from the video's ``shard`` (then its guesses are no fair test)."""
-    if shard not in trained_on:
+def fairness_note(index, shard: str, trained_on: set, learnt: bool) -> str:
+    """Whether the model learnt from the video (then its guesses are no fair test)."""
+    if not learnt:
         return f"The model never saw this video (shard {shard} was held out): a fair test."
     unseen = [str(name) for name in index.shard_names if str(name) not in trained_on]
     if unseen:

@@ -136,3 +136,19 @@ def test_video_panel_of_the_shipped_model_shows_guesses_from_a_model_without_the
 def test_video_panel_of_a_split_model_points_to_unseen_shards(page_env, split_model, shard, expected):
     captions = _captions_for_first_video_of(shard)
     assert any(expected in text for text in captions)
+
+
+def test_video_panel_knows_a_training_video_by_its_id_when_its_shard_is_renamed(page_env):
+    import dataclasses
+
+    from app_pages.youtube8m import fair_guesses
+    from vidclass import yt8m
+    from vidclass.yt8m_model import load_model
+
+    index = yt8m.load_index()
+    renamed = dataclasses.replace(index, shard_names=np.array([f"copy{number:04d}.tfrecord" for number in range(len(index.shard_names))]))
+    model = load_model()
+    row = int(index.shard_rows("validate0027.tfrecord")[0])
+    guesses, note = fair_guesses(model, renamed, row)
+    assert "trained without its shard (copy0027.tfrecord" in note and "never saw" not in note
+    assert guesses == model.held_out_guesses(str(index.ids[row]))[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -298,6 +299,29 @@ def test_cli_eval_prints_one_json_object(tiny_model, tmp_path, one_shard, capsys
     assert set(result) == {"gap", "hit_at_1", "videos"}
     assert result["videos"] == 287 or 250 <= result["videos"] <= 330
     assert 0.0 <= result["gap"] <= 1.0
+
+
+def test_cli_eval_notices_training_videos_by_id_even_in_a_renamed_shard(tiny_model, tmp_path, one_shard, shared_home,
+                                                                         capsys):
+    index, model = tiny_model
+    model.save(tmp_path / "model")
+    renamed = tmp_path / "fresh-looking.tfrecord"
+    shutil.copyfile(one_shard, renamed)
+    assert main(["yt8m", "eval", "--shards", str(renamed), "--model", str(tmp_path / "model"), "--format", "json"]) == 0
+    assert f"trained on {len(index)} of these {len(index)} videos" in capsys.readouterr().err
+    other = require_asset(shared_home, "data/yt8m/video/validate0001.tfrecord")
+    assert main(["yt8m", "eval", "--shards", str(other), "--model", str(tmp_path / "model"), "--format", "json"]) == 0
+    assert "trained on" not in capsys.readouterr().err
+
+
+def test_cli_train_refuses_evaluation_shards_holding_training_videos(tmp_path, one_shard, capsys):
+    renamed = tmp_path / "copy.tfrecord"
+    shutil.copyfile(one_shard, renamed)
+    code = main(["yt8m", "train", "--shards", str(one_shard), "--eval-shards", str(renamed), "--out", str(tmp_path / "m")])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "overlap the training shards" in error and "copy.tfrecord" in error
+    assert not (tmp_path / "m").exists()
 
 
 def test_cli_bad_inputs_exit_2(tmp_path, capsys):

@@ -180,6 +180,8 @@ def _run_filter(args) -> int:
 def _run_train(args) -> int:
     from pathlib import Path
 
+    import numpy as np
+
     from vidclass import yt8m, yt8m_model
     from vidclass.commands.train import checked_output_folder
     from vidclass.errors import BadInputError
@@ -204,9 +206,12 @@ def _run_train(args) -> int:
         held_out_index = yt8m.load_index(args.eval_shards, feature_dtype="float32")
         _skipped_note(held_out_index)
         _refuse_unlabelled(held_out_index, "score against", "--eval-shards")
-        overlap = sorted(set(map(str, held_out_index.shard_names)) & set(map(str, index.shard_names)))
-        if overlap:
-            raise BadInputError(f"The evaluation shards overlap the training shards ({', '.join(overlap[:3])}).")
+        shared = np.isin(held_out_index.ids, index.ids)
+        if shared.any():
+            shards = sorted({str(held_out_index.shard_names[shard]) for shard in held_out_index.shard_of(np.flatnonzero(shared))})
+            raise BadInputError(
+                f"The evaluation shards overlap the training shards: {int(shared.sum())} of their videos are in both "
+                f"({', '.join(shards[:3])}).")
     source_metrics = None
     if args.metrics_from:
         try:
@@ -255,6 +260,18 @@ def _run_train(args) -> int:
     return 0
 
 
+def _trained_part(model, index) -> str:
+    """Which part of ``index`` the model trained on, e.g. "297 of these 2,000 videos", or "" for
+    none. By video id when the model keeps its training ids (a renamed copy of a training shard
+    is still caught), else by shard file name."""
+    trained = model.trained_on(index.ids)
+    if trained is not None:
+        count = int(trained.sum())
+        return f"{count:,} of these {index.ids.size:,} videos" if count else ""
+    seen = set(map(str, index.shard_names)) & set(model.config.get("train_shards", []))
+    return f"{len(seen)} of these {len(index.shard_names)} shards" if seen else ""
+
+
 def _shard_span(names) -> str:
     """``validate0000–0024``-style summary of shard file names."""
     stems = sorted(str(name).rsplit(".", 1)[0] for name in names)
@@ -276,10 +293,10 @@ def _run_eval(args) -> int:
     index = yt8m.load_index(paths)
     _skipped_note(index)
     _refuse_unlabelled(index, "score against", "--shards")
-    seen = sorted(set(map(str, index.shard_names)) & set(model.config.get("train_shards", [])))
+    seen = _trained_part(model, index)
     if seen:
-        print(f"vidclass: note: the model was trained on {len(seen)} of these {len(index.shard_names)} shards, so this "
-              "is not a held-out score (see the model's metrics.json for that)", file=sys.stderr)
+        print(f"vidclass: note: the model was trained on {seen}, so this is not a held-out score "
+              "(see the model's metrics.json for that)", file=sys.stderr)
     result = yt8m_model.evaluate_model(model, index)
     if args.format == "json":
         print(json.dumps({"gap": result["gap"], "hit_at_1": result["hit_at_1"], "videos": result["videos"]}))
