@@ -224,3 +224,20 @@ def test_feature_dataset_frame_dropout_masks_real_frames_only_and_keeps_one():
     assert 0.2 < dropped[:, :4].mean() < 0.8  # about half the real frames were dropped
     plain = list(feature_dataset(features, masks, labels, batch_size=50, frame_dropout=0.5))
     np.testing.assert_array_equal(plain[0][0]["mask"].numpy(), masks)  # never at evaluation
+
+
+def test_feature_dataset_frame_dropout_draws_new_masks_every_epoch_under_a_global_seed():
+    """With Keras' global seed set (as training does), a random op inside ``map`` would replay
+    the same masks every epoch; the dataset draws new ones each time."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    features = np.zeros((8, 40, 2), dtype=np.float32)
+    dataset = feature_dataset(features, np.ones((8, 40), bool), np.zeros(8, np.int64), batch_size=8, training=True,
+                              frame_dropout=0.5)
+    epochs = [next(iter(dataset))[0]["mask"].numpy() for _ in range(4)]
+    patterns = {mask.tobytes() for epoch in epochs for mask in epoch}
+    assert len(patterns) == 32  # 32 different masks over 4 epochs of 8 clips
+    again = feature_dataset(features, np.ones((8, 40), bool), np.zeros(8, np.int64), batch_size=8, training=True,
+                            frame_dropout=0.5)
+    np.testing.assert_array_equal(next(iter(again))[0]["mask"].numpy(), epochs[0])  # and the same seed repeats them

@@ -323,28 +323,33 @@ def feature_dataset(
     dataset = tf.data.Dataset.from_tensor_slices(({"features": features, "mask": masks}, labels))
     if training:
         dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-        if features.ndim == 4:
-            views = features.shape[1]
-            # a random stream drawn anew every epoch (a plain random op in map() would
-            # repeat the same sequence each epoch once a global seed is set)
+        if features.ndim == 4 or frame_dropout > 0:
+            # one random stream, drawn anew every epoch, drives every augmentation: a plain
+            # random op inside map() replays the same sequence each epoch once a global seed is set
             draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-
-            def pick_view(example, draw):
-                (inputs, label), view = example, tf.cast(draw % views, tf.int32)
-                return {"features": tf.gather(inputs["features"], view), "mask": inputs["mask"]}, label
-
-            dataset = tf.data.Dataset.zip((dataset, draws)).map(pick_view, num_parallel_calls=tf.data.AUTOTUNE)
-        if frame_dropout > 0:
-
-            def drop_frames(inputs, label):
-                mask = inputs["mask"]
-                keep = tf.random.uniform(tf.shape(mask)) >= frame_dropout
-                dropped = tf.logical_and(mask, keep)
-                dropped = tf.cond(tf.reduce_any(dropped), lambda: dropped, lambda: mask)
-                return {"features": inputs["features"], "mask": dropped}, label
-
-            dataset = dataset.map(drop_frames, num_parallel_calls=tf.data.AUTOTUNE)
+            augment = _augmentation(features.shape[1] if features.ndim == 4 else 0, frame_dropout)
+            dataset = tf.data.Dataset.zip((dataset, draws)).map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _augmentation(views: int, frame_dropout: float):
+    """``map`` function ``((inputs, label), draw int64) -> (inputs, label)``: with ``views`` > 0
+    keep view ``draw % views`` of the [V,T,D] features; with ``frame_dropout`` > 0 mask out each
+    real frame with that probability (stateless, seeded by ``draw``), keeping at least one."""
+    import tensorflow as tf
+
+    def augment(example, draw):
+        inputs, label = example
+        features, mask = inputs["features"], inputs["mask"]
+        if views:
+            features = tf.gather(features, tf.cast(draw % views, tf.int32))
+        if frame_dropout > 0:
+            keep = tf.random.stateless_uniform(tf.shape(mask), seed=tf.stack([draw, tf.constant(1, tf.int64)])) >= frame_dropout
+            dropped = tf.logical_and(mask, keep)
+            mask = tf.cond(tf.reduce_any(dropped), lambda: dropped, lambda: mask)
+        return {"features": features, "mask": mask}, label
+
+    return augment
 
 
 # --- zip uploads ------------------------------------------------------------------------
