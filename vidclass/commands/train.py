@@ -21,6 +21,7 @@ HELP = "Train a CNN + GRU head on clips in class folders (or a video_name,tag CS
 def add_arguments(parser):
     """--data, --out, --encoder, --frames, --epochs, --strategy, --validation, --seed, --folds, head options."""
     from vidclass.encoders import DEFAULT_ENCODER, encoder_names
+    from vidclass.sampling import VIEW_COUNTS
 
     parser.add_argument("--data", required=True, help="folder with one sub-folder per class, or a CSV with video_name,tag")
     parser.add_argument("--out", required=True, help="folder to write the head into (created)")
@@ -58,7 +59,7 @@ def add_arguments(parser):
                       help="training only: share of frames masked out at random")
     head.add_argument("--ensemble", type=int, default=defaults.ensemble,
                       help="train this many heads (different seeds) and average them (default 1)")
-    head.add_argument("--views", type=int, choices=[1, 3, 6], default=defaults.views,
+    head.add_argument("--views", type=int, choices=list(VIEW_COUNTS), default=defaults.views,
                       help="spatial views per frame: 1 centre square; 3 left/centre/right squares of a 4:3 frame; "
                            "6 those and their mirror images (training shows one at random, classifying averages all)")
     head.add_argument("--title", default="", help="the name people see, e.g. 'CNN + GRU — my classes'")
