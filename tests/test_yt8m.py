@@ -418,11 +418,37 @@ def test_frame_level_reader_rejects_video_level_shard(shard_paths):
         yt8m.read_frame_level(shard_paths[0], max_videos=1)
 
 
-def test_video_level_reader_names_a_frame_level_shard(tmp_path):
+def test_index_reads_frame_level_shards_as_the_mean_of_their_dequantized_frames(tmp_path, shard_paths):
+    generator = np.random.default_rng(1)
+    videos = [(f"v{number:03d}", [number % 7, 100 + number], generator.integers(0, 256, (frames, 1024), dtype=np.uint8),
+               generator.integers(0, 256, (frames, 128), dtype=np.uint8)) for number, frames in enumerate([1, 5, 300, 42])]
+    videos[2] = (videos[2][0], [], videos[2][2], videos[2][3])  # a video without labels
     path = tmp_path / "frames.tfrecord"
-    _write_frame_level(path, [("AbCd", [1], np.zeros((2, 1024), np.uint8), np.zeros((2, 128), np.uint8))])
-    with pytest.raises(BadInputError, match="frame-level"):
-        yt8m.load_index([path], use_cache=False)
+    _write_frame_level(path, videos)
+    index = yt8m.load_index([path, shard_paths[0]], use_cache=False, feature_dtype="float32")
+    assert index.skipped == [] and list(index.shard_names) == ["frames.tfrecord", shard_paths[0].name]
+    assert list(index.ids[:4]) == ["v000", "v001", "v002", "v003"]
+    assert [list(index.labels(row)) for row in range(4)] == [[0, 100], [1, 101], [], [3, 103]]
+    frames = yt8m.read_frame_level(path)  # the starter's dequantized frames, averaged
+    np.testing.assert_allclose(index.mean_rgb[:4], [video.rgb.mean(axis=0) for video in frames], atol=1e-5)
+    np.testing.assert_allclose(index.mean_audio[:4], [video.audio.mean(axis=0) for video in frames], atol=1e-5)
+    video_level = yt8m.load_index([shard_paths[0]], use_cache=False, feature_dtype="float32")
+    np.testing.assert_array_equal(index.features(np.arange(4, len(index))), video_level.features())
+
+
+def test_frame_level_shard_with_an_empty_video_or_other_lists_is_skipped_with_the_reason(tmp_path, shard_paths):
+    empty = tmp_path / "empty-video.tfrecord"
+    _write_frame_level(empty, [("AbCd", [1], np.zeros((0, 1024), np.uint8), np.zeros((0, 128), np.uint8))])
+    tf = _tf()
+    other = tmp_path / "other-lists.tfrecord"
+    with tf.io.TFRecordWriter(str(other)) as writer:
+        writer.write(tf.train.SequenceExample(feature_lists=tf.train.FeatureLists(feature_list={
+            "frames": tf.train.FeatureList(feature=[tf.train.Feature(float_list=tf.train.FloatList(value=[1.0]))])})).SerializeToString())
+    index = yt8m.load_index([empty, other, shard_paths[0]], use_cache=False)
+    reasons = {Path(item.path).name: item.reason for item in index.skipped}
+    assert "no frames" in reasons["empty-video.tfrecord"]
+    assert "SequenceExample" in reasons["other-lists.tfrecord"] and "frames" in reasons["other-lists.tfrecord"]
+    assert list(index.shard_names) == [shard_paths[0].name]
 
 
 # ----------------------------------------------------------------- YouTube lookup (local only)

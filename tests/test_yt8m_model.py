@@ -7,6 +7,7 @@ import dataclasses
 import heapq
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -322,6 +323,55 @@ def test_cli_train_refuses_evaluation_shards_holding_training_videos(tmp_path, o
     error = capsys.readouterr().err
     assert "overlap the training shards" in error and "copy.tfrecord" in error
     assert not (tmp_path / "m").exists()
+
+
+def _frame_level_copy(shard: Path, out: Path, frames: int = 30) -> None:
+    """Write ``shard``'s videos as a frame-level shard: ``frames`` quantized frames per video
+    scattered around its mean features (noise that sums to zero over the frames), so the
+    mean of the dequantized frames is the video-level mean up to 8-bit rounding."""
+    import tensorflow as tf
+
+    index = yt8m.load_index([shard], use_cache=False, feature_dtype="float32")
+    generator = np.random.default_rng(0)
+    scale, bias = 4.0 / 255.0, 4.0 / 512.0 - 2.0  # the starter's dequantize: x * scale + bias
+
+    def quantized(mean: np.ndarray) -> list[bytes]:
+        noise = generator.normal(0.0, 0.3, (frames, mean.size))
+        values = mean + noise - noise.mean(axis=0)
+        return [row.tobytes() for row in np.clip(np.rint((values - bias) / scale), 0, 255).astype(np.uint8)]
+
+    def byte_list(rows: list[bytes]):
+        return tf.train.FeatureList(feature=[tf.train.Feature(bytes_list=tf.train.BytesList(value=[row])) for row in rows])
+
+    with tf.io.TFRecordWriter(str(out)) as writer:
+        for row in range(len(index)):
+            writer.write(tf.train.SequenceExample(
+                context=tf.train.Features(feature={
+                    "id": tf.train.Feature(bytes_list=tf.train.BytesList(value=[str(index.ids[row]).encode()])),
+                    "labels": tf.train.Feature(int64_list=tf.train.Int64List(value=index.labels(row).tolist())),
+                }),
+                feature_lists=tf.train.FeatureLists(feature_list={
+                    "rgb": byte_list(quantized(index.mean_rgb[row])), "audio": byte_list(quantized(index.mean_audio[row]))}),
+            ).SerializeToString())
+
+
+def test_cli_eval_scores_a_frame_level_shard_like_its_video_level_twin(tiny_model, tmp_path, shared_home, capsys):
+    """A frame-level shard is scored through its videos' frame means: a model that never saw
+    the shard gets about the same GAP as on the same videos' video-level features."""
+    _, model = tiny_model  # trained on validate0000 only
+    model.save(tmp_path / "model")
+    video_level = require_asset(shared_home, "data/yt8m/video/validate0001.tfrecord")
+    frame_level = tmp_path / "frames0001.tfrecord"
+    _frame_level_copy(video_level, frame_level)
+    scores = {}
+    for name, shard in (("video", video_level), ("frames", frame_level)):
+        arguments = ["yt8m", "eval", "--shards", str(shard), "--model", str(tmp_path / "model"), "--format", "json"]
+        assert main(arguments) == 0
+        scores[name] = json.loads(capsys.readouterr().out)
+    assert scores["frames"]["videos"] == scores["video"]["videos"] > 250
+    assert 0.2 < scores["video"]["gap"] < 0.9  # a real held-out score, not a memory
+    assert abs(scores["frames"]["gap"] - scores["video"]["gap"]) < 0.02
+    assert abs(scores["frames"]["hit_at_1"] - scores["video"]["hit_at_1"]) < 0.03
 
 
 def test_cli_bad_inputs_exit_2(tmp_path, capsys):

@@ -17,7 +17,8 @@ records that are not in the cache yet):
   ``.npz``. A truncated shard, one with other feature keys or one whose features are
   not finite numbers (NaN, infinity) is skipped with a reason (``VideoIndex.skipped``);
   the other shards still load. Shards without labels (the test partition's) load, and
-  ``unlabelled_shards`` names them for whoever needs labels.
+  ``unlabelled_shards`` names them for whoever needs labels. Frame-level shards load too:
+  each video's frames are dequantized and averaged into the video-level features.
 * **Filters** (``filter_videos``, ``co_occurring``): by vertical, by entities (all of /
   any of), by label count, vectorised over the CSR columns.
 
@@ -56,7 +57,7 @@ VOCABULARY_COLUMNS = (
     "Vertical1", "Vertical2", "Vertical3", "WikiDescription",
 )
 VIDEO_FEATURE_KEYS = ("id", "labels", "mean_rgb", "mean_audio")
-INDEX_FORMAT_VERSION = 2  # 2: shards with NaN or infinite features are skipped
+INDEX_FORMAT_VERSION = 3  # 2: shards with NaN or infinite features are skipped; 3: frame-level shards are read
 HASH_EDGE_BYTES = 64 * 1024
 LOOKUP_URL_BASE = "https://data.yt8m.org/2/j/i"
 
@@ -494,7 +495,8 @@ def _describe_keys(tf, serialized: bytes) -> str:
         lists = sorted(sequence.feature_lists.feature_list.keys())
         if lists:
             keys = sorted(sequence.context.feature.keys()) + lists
-            return f"it is a frame-level SequenceExample shard (keys: {', '.join(keys[:8])}), not a video-level one"
+            return (f"it is a SequenceExample shard without the frame-level id, labels and rgb/audio frames "
+                    f"of 1024/128 bytes (keys: {', '.join(keys[:8])})")
     except Exception:
         pass
     try:
@@ -523,26 +525,77 @@ def _read_one_shard(tf, path: Path, feature_spec) -> dict:
     if not serialized:
         raise BadInputError("the file holds no records")
     batch = serialized[0] if len(serialized) == 1 else tf.concat(serialized, axis=0)
-    try:
-        parsed = tf.io.parse_example(batch, feature_spec)
-    except (tf.errors.InvalidArgumentError, ValueError):
-        raise BadInputError(_describe_keys(tf, batch[0].numpy())) from None
+    if _is_frame_level(tf, batch[0].numpy()):
+        columns = _frame_level_columns(tf, batch)
+    else:
+        try:
+            columns = _video_level_columns(tf, batch, feature_spec)
+        except (tf.errors.InvalidArgumentError, ValueError):
+            raise BadInputError(_describe_keys(tf, batch[0].numpy())) from None
+    values = columns["values"]
+    if values.size and (values.min() < 0 or values.max() >= NUM_CLASSES):
+        raise BadInputError(f"its labels fall outside 0 to {NUM_CLASSES - 1}")
+    for name in ("mean_rgb", "mean_audio"):
+        if not np.isfinite(columns[name]).all():
+            raise BadInputError(f"its {name} features hold values that are not numbers (NaN or infinity)")
+    return columns
+
+
+def _video_level_columns(tf, batch, feature_spec) -> dict:
+    """Columns of a video-level shard's serialized records ``batch`` (one ``parse_example``):
+    ``ids`` str [N], ``counts`` int64 [N] labels per video, ``values`` int32 [L] the labels,
+    ``mean_rgb`` float32 [N, 1024], ``mean_audio`` float32 [N, 128]. Raises TensorFlow's
+    ``InvalidArgumentError`` (or ``ValueError``) when the records are not video-level."""
+    parsed = tf.io.parse_example(batch, feature_spec)
     labels = parsed["labels"]
     values = labels.values.numpy().astype(np.int64)
     rows = labels.indices.numpy()[:, 0] if values.size else np.zeros(0, dtype=np.int64)
-    count = int(batch.shape[0])
-    if values.size and (values.min() < 0 or values.max() >= NUM_CLASSES):
-        raise BadInputError(f"its labels fall outside 0 to {NUM_CLASSES - 1}")
-    mean_rgb, mean_audio = parsed["mean_rgb"].numpy(), parsed["mean_audio"].numpy()
-    for name, values_of_feature in (("mean_rgb", mean_rgb), ("mean_audio", mean_audio)):
-        if not np.isfinite(values_of_feature).all():
-            raise BadInputError(f"its {name} features hold values that are not numbers (NaN or infinity)")
     return {
         "ids": np.array([item.decode("utf-8", "replace") for item in parsed["id"].numpy()]),
-        "counts": np.bincount(rows, minlength=count).astype(np.int64),
+        "counts": np.bincount(rows, minlength=int(batch.shape[0])).astype(np.int64),
         "values": values.astype(np.int32),
-        "mean_rgb": mean_rgb,
-        "mean_audio": mean_audio,
+        "mean_rgb": parsed["mean_rgb"].numpy(),
+        "mean_audio": parsed["mean_audio"].numpy(),
+    }
+
+
+def _is_frame_level(tf, serialized: bytes) -> bool:
+    """Whether one serialized record is a frame-level ``SequenceExample`` (rgb and audio lists)."""
+    try:
+        lists = tf.train.SequenceExample.FromString(serialized).feature_lists.feature_list
+    except Exception:
+        return False
+    return "rgb" in lists and "audio" in lists
+
+
+def _frame_level_columns(tf, batch) -> dict:
+    """The same columns as ``_video_level_columns`` from a frame-level shard's records: each
+    video's ``mean_rgb``/``mean_audio`` is the mean of its dequantized frame features, as
+    YouTube-8M made its video-level features, so the explorer, ``yt8m eval`` and training read
+    frame-level shards too. Parsed inside ``tf.data`` (in parallel, one ragged batch);
+    ``BadInputError`` for records that do not parse or a video without frames."""
+    context, sequence = _frame_level_spec(tf)
+
+    def frame_means(serialized):
+        parsed_context, parsed_sequence = tf.io.parse_single_sequence_example(serialized, context, sequence)
+        rgb, audio = _quantized_frames(tf, parsed_sequence)
+        return (parsed_context["id"], parsed_context["labels"].values, tf.shape(rgb)[0], tf.shape(audio)[0],
+                tf.reduce_mean(tf.cast(rgb, tf.float32), axis=0), tf.reduce_mean(tf.cast(audio, tf.float32), axis=0))
+
+    dataset = tf.data.Dataset.from_tensor_slices(batch).map(frame_means, num_parallel_calls=tf.data.AUTOTUNE)
+    try:
+        ids, labels, rgb_frames, audio_frames, rgb, audio = next(iter(dataset.ragged_batch(int(batch.shape[0]))))
+    except tf.errors.InvalidArgumentError:
+        raise BadInputError(FRAME_LEVEL_NEEDS) from None
+    if int(tf.reduce_min(rgb_frames)) == 0 or int(tf.reduce_min(audio_frames)) == 0:
+        raise BadInputError("some of its frame-level videos have no frames")
+    # the mean of dequantized bytes is the dequantized mean byte (dequantizing is affine)
+    return {
+        "ids": np.array([item.decode("utf-8", "replace") for item in ids.numpy()]),
+        "counts": labels.row_lengths().numpy().astype(np.int64),
+        "values": labels.flat_values.numpy().astype(np.int32),
+        "mean_rgb": dequantize(rgb.numpy()),
+        "mean_audio": dequantize(audio.numpy()),
     }
 
 
@@ -631,17 +684,12 @@ def read_frame_level(shards, max_frames: int = 300, max_videos: int | None = Non
     """
     paths = expand_shards(shards)
     tf = _quiet_tensorflow()
-    context = {"id": tf.io.FixedLenFeature([], tf.string), "labels": tf.io.VarLenFeature(tf.int64)}
-    sequence = {
-        "rgb": tf.io.FixedLenSequenceFeature([], tf.string),
-        "audio": tf.io.FixedLenSequenceFeature([], tf.string),
-    }
+    context, sequence = _frame_level_spec(tf)
 
     def parse(serialized):
         parsed_context, parsed_sequence = tf.io.parse_single_sequence_example(serialized, context, sequence)
-        rgb = tf.reshape(tf.io.decode_raw(parsed_sequence["rgb"], tf.uint8), [-1, RGB_SIZE])[:max_frames]
-        audio = tf.reshape(tf.io.decode_raw(parsed_sequence["audio"], tf.uint8), [-1, AUDIO_SIZE])[:max_frames]
-        return parsed_context["id"], parsed_context["labels"].values, rgb, audio
+        rgb, audio = _quantized_frames(tf, parsed_sequence)
+        return parsed_context["id"], parsed_context["labels"].values, rgb[:max_frames], audio[:max_frames]
 
     videos: list[FrameLevelVideo] = []
     for path in paths:
@@ -659,10 +707,25 @@ def read_frame_level(shards, max_frames: int = 300, max_videos: int | None = Non
         except tf.errors.DataLossError:
             raise BadInputError(f"{path.name} is truncated or is not a TFRecord file.") from None
         except tf.errors.InvalidArgumentError:
-            raise BadInputError(
-                f"{path.name} is not a frame-level YouTube-8M shard (it needs id, labels and rgb/audio frames of 1024/128 bytes)."
-            ) from None
+            raise BadInputError(f"{path.name} is not a frame-level YouTube-8M shard ({FRAME_LEVEL_NEEDS}).") from None
     return videos
+
+
+FRAME_LEVEL_NEEDS = "a frame-level record needs id, labels and rgb/audio frames of 1024/128 bytes"
+
+
+def _frame_level_spec(tf) -> tuple[dict, dict]:
+    """(context, sequence) feature specs of a frame-level ``SequenceExample``."""
+    context = {"id": tf.io.FixedLenFeature([], tf.string), "labels": tf.io.VarLenFeature(tf.int64)}
+    sequence = {"rgb": tf.io.FixedLenSequenceFeature([], tf.string), "audio": tf.io.FixedLenSequenceFeature([], tf.string)}
+    return context, sequence
+
+
+def _quantized_frames(tf, parsed_sequence) -> tuple:
+    """uint8 rgb [T, 1024] and audio [T, 128] from a parsed sequence's byte strings."""
+    rgb = tf.reshape(tf.io.decode_raw(parsed_sequence["rgb"], tf.uint8), [-1, RGB_SIZE])
+    audio = tf.reshape(tf.io.decode_raw(parsed_sequence["audio"], tf.uint8), [-1, AUDIO_SIZE])
+    return rgb, audio
 
 
 # --------------------------------------------------------------------------- filters

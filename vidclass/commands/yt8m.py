@@ -31,7 +31,7 @@ def add_arguments(parser):
     actions = parser.add_subparsers(dest="yt8m_action", metavar="ACTION", required=True)
 
     index = actions.add_parser("index", help="Read the shards into the cached index and report counts.")
-    index.add_argument("--shards", nargs="+", default=None, help="globs of video-level shards (default: the asset store's)")
+    index.add_argument("--shards", nargs="+", default=None, help="globs of video-level or frame-level shards (default: the asset store's)")
     index.add_argument("--format", choices=("text", "json"), default="text")
 
     vocab = actions.add_parser("vocab", help="Search the vocabulary (name, Knowledge Graph id or index).")
@@ -64,7 +64,7 @@ def add_arguments(parser):
                        help="metrics.json of a split run to copy as this model's held-out metrics")
 
     evaluate = actions.add_parser("eval", help="GAP@20 and hit@1 of a model on shards.")
-    evaluate.add_argument("--shards", nargs="+", required=True, help="globs of shards to evaluate on")
+    evaluate.add_argument("--shards", nargs="+", required=True, help="globs of shards to evaluate on (video-level, or frame-level: each video's frames averaged)")
     evaluate.add_argument("--model", default=None, help="model folder (default: the shipped assets/yt8m_model)")
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
 
