@@ -10,9 +10,17 @@ from app_pages import common
 
 st.set_page_config(page_title="vidclass — classify video", page_icon="🎬", layout="wide")
 
+HOME = "app_pages/home.py"
+
+
+def home_alias() -> None:
+    """A hand-typed ``/home`` opens Home (served at ``/``) instead of "Page not found"."""
+    st.switch_page(HOME)
+
+
 PAGES = {
     "Start": [
-        st.Page("app_pages/home.py", title="Home", icon="🏠", default=True, url_path="home"),
+        st.Page(HOME, title="Home", icon="🏠", default=True, url_path="start"),  # served at /
         st.Page("app_pages/upload.py", title="Upload", icon="⬆️", url_path="upload"),
         st.Page("app_pages/frames.py", title="Frames", icon="🎞️", url_path="frames"),
     ],
@@ -25,6 +33,7 @@ PAGES = {
     "Explore": [
         st.Page("app_pages/youtube8m.py", title="YouTube-8M", icon="📺", url_path="youtube8m"),
         st.Page("app_pages/about.py", title="About the models", icon="📄", url_path="about"),
+        st.Page(home_alias, title="Home", url_path="home", visibility="hidden"),
     ],
 }
 
@@ -36,4 +45,4 @@ try:
 finally:
     with badge:
         common.show_current_clip_badge()
-        st.page_link("app_pages/home.py", label="Example gallery", icon="🎬")
+        st.page_link(HOME, label="Example gallery", icon="🎬")

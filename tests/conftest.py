@@ -89,7 +89,8 @@ def open_page(page: str, session: dict | None = None, query: dict | None = None,
         at.session_state[key] = value
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.switch_page(page)
+    if page != "app_pages/home.py":  # Home is the default page; before a first run AppTest finds pages
+        at.switch_page(page)  # by file name, and "home" is the hidden /home alias that redirects to it
     return at.run()
 
 

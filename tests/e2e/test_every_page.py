@@ -50,3 +50,12 @@ def test_every_page_opens_with_a_clip_chosen(page):
         assert_no_traceback(page)
     if placeholders:
         pytest.skip(f"pages still 'being built': {', '.join(placeholders)} (the others passed)")
+
+
+def test_hand_typed_home_address_opens_home(page):
+    """Home is served at ``/``; a typed ``/home`` opens it too instead of "Page not found"."""
+    open_app(page, "/home")
+    page.get_by_text("Example clips").first.wait_for(timeout=15_000)
+    assert "Page not found" not in page.locator("body").inner_text()
+    assert page.url.split("?")[0].rstrip("/") == page.app_url.rstrip("/")
+    assert_no_traceback(page)
