@@ -375,22 +375,7 @@ def test_co_occurring_counts_against_brute_force(small_index):
 # ----------------------------------------------------------------- frame level
 
 def _write_frame_level(path, videos):
-    tf = _tf()
-    with tf.io.TFRecordWriter(str(path)) as writer:
-        for video_id, labels, rgb, audio in videos:
-            example = tf.train.SequenceExample(
-                context=tf.train.Features(feature={
-                    "id": tf.train.Feature(bytes_list=tf.train.BytesList(value=[video_id.encode()])),
-                    "labels": tf.train.Feature(int64_list=tf.train.Int64List(value=labels)),
-                }),
-                feature_lists=tf.train.FeatureLists(feature_list={
-                    "rgb": tf.train.FeatureList(feature=[
-                        tf.train.Feature(bytes_list=tf.train.BytesList(value=[frame.tobytes()])) for frame in rgb]),
-                    "audio": tf.train.FeatureList(feature=[
-                        tf.train.Feature(bytes_list=tf.train.BytesList(value=[frame.tobytes()])) for frame in audio]),
-                }),
-            )
-            writer.write(example.SerializeToString())
+    assert yt8m.write_frame_level_shard(path, videos) == len(videos)
 
 
 def test_frame_level_reader_dequantizes_like_the_starter(tmp_path):
@@ -411,6 +396,14 @@ def test_frame_level_reader_dequantizes_like_the_starter(tmp_path):
     np.testing.assert_allclose(read[0].rgb, expected, atol=1e-6)
     assert yt8m.dequantize(np.array([0]))[0] == pytest.approx(-2 + 4 / 512)
     assert yt8m.dequantize(np.array([255]))[0] == pytest.approx(2 + 4 / 512)
+
+
+def test_quantize_inverts_dequantize():
+    every_byte = np.arange(256, dtype=np.uint8)
+    np.testing.assert_array_equal(yt8m.quantize(yt8m.dequantize(every_byte)), every_byte)
+    values = np.linspace(-1.99, 1.99, 1001)
+    assert np.abs(yt8m.dequantize(yt8m.quantize(values)) - values).max() <= 4 / 510 + 1e-6
+    np.testing.assert_array_equal(yt8m.quantize([-5.0, 5.0]), [0, 255])
 
 
 def test_frame_level_reader_rejects_video_level_shard(shard_paths):

@@ -329,30 +329,15 @@ def _frame_level_copy(shard: Path, out: Path, frames: int = 30) -> None:
     """Write ``shard``'s videos as a frame-level shard: ``frames`` quantized frames per video
     scattered around its mean features (noise that sums to zero over the frames), so the
     mean of the dequantized frames is the video-level mean up to 8-bit rounding."""
-    import tensorflow as tf
-
     index = yt8m.load_index([shard], use_cache=False, feature_dtype="float32")
     generator = np.random.default_rng(0)
-    scale, bias = 4.0 / 255.0, 4.0 / 512.0 - 2.0  # the starter's dequantize: x * scale + bias
 
-    def quantized(mean: np.ndarray) -> list[bytes]:
+    def frames_around(mean: np.ndarray) -> np.ndarray:
         noise = generator.normal(0.0, 0.3, (frames, mean.size))
-        values = mean + noise - noise.mean(axis=0)
-        return [row.tobytes() for row in np.clip(np.rint((values - bias) / scale), 0, 255).astype(np.uint8)]
+        return yt8m.quantize(mean + noise - noise.mean(axis=0))
 
-    def byte_list(rows: list[bytes]):
-        return tf.train.FeatureList(feature=[tf.train.Feature(bytes_list=tf.train.BytesList(value=[row])) for row in rows])
-
-    with tf.io.TFRecordWriter(str(out)) as writer:
-        for row in range(len(index)):
-            writer.write(tf.train.SequenceExample(
-                context=tf.train.Features(feature={
-                    "id": tf.train.Feature(bytes_list=tf.train.BytesList(value=[str(index.ids[row]).encode()])),
-                    "labels": tf.train.Feature(int64_list=tf.train.Int64List(value=index.labels(row).tolist())),
-                }),
-                feature_lists=tf.train.FeatureLists(feature_list={
-                    "rgb": byte_list(quantized(index.mean_rgb[row])), "audio": byte_list(quantized(index.mean_audio[row]))}),
-            ).SerializeToString())
+    yt8m.write_frame_level_shard(out, ((index.ids[row], index.labels(row), frames_around(index.mean_rgb[row]),
+                                        frames_around(index.mean_audio[row])) for row in range(len(index))))
 
 
 def test_cli_eval_scores_a_frame_level_shard_like_its_video_level_twin(tiny_model, tmp_path, shared_home, capsys):

@@ -711,6 +711,42 @@ def read_frame_level(shards, max_frames: int = 300, max_videos: int | None = Non
     return videos
 
 
+def quantize(values, max_quantized_value: float = 2.0, min_quantized_value: float = -2.0) -> np.ndarray:
+    """Floats to bytes 0–255, the inverse of ``dequantize`` (values outside the range are
+    clipped; ``dequantize(quantize(x))`` is within range/510 of ``x`` inside it). uint8, same shape."""
+    if max_quantized_value <= min_quantized_value:
+        raise ValueError("max_quantized_value must be greater than min_quantized_value")
+    quantized_range = max_quantized_value - min_quantized_value
+    bias = quantized_range / 512.0 + min_quantized_value
+    scaled = (np.asarray(values, dtype=np.float64) - bias) * (255.0 / quantized_range)
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def write_frame_level_shard(path: str | os.PathLike, videos) -> int:
+    """Write frame-level ``SequenceExample`` records, the format ``read_frame_level`` and
+    ``load_index`` read: ``videos`` yields ``(id str, labels [int], rgb uint8 [T, 1024],
+    audio uint8 [T, 128])``. For tests and benchmarks (no frame-level shard ships). Returns
+    the number of records written."""
+    tf = _quiet_tensorflow()
+
+    def frame_list(frames: np.ndarray):
+        return tf.train.FeatureList(feature=[tf.train.Feature(bytes_list=tf.train.BytesList(value=[frame.tobytes()]))
+                                             for frame in np.asarray(frames, dtype=np.uint8)])
+
+    written = 0
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for video_id, labels, rgb, audio in videos:
+            writer.write(tf.train.SequenceExample(
+                context=tf.train.Features(feature={
+                    "id": tf.train.Feature(bytes_list=tf.train.BytesList(value=[str(video_id).encode()])),
+                    "labels": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label) for label in labels])),
+                }),
+                feature_lists=tf.train.FeatureLists(feature_list={"rgb": frame_list(rgb), "audio": frame_list(audio)}),
+            ).SerializeToString())
+            written += 1
+    return written
+
+
 FRAME_LEVEL_NEEDS = "a frame-level record needs id, labels and rgb/audio frames of 1024/128 bytes"
 
 
