@@ -1,5 +1,6 @@
 """YouTube-8M benchmarks: index the 30 real shards cold vs warm vs a per-record Python
-parse loop; filter latency; model training time; eval throughput.
+parse loop; frame-level shards (written from two of them) to frame means vs a per-record
+loop; filter latency; model training time; eval throughput.
 
 Run from the repo root: ``python bench/bench_yt8m.py [--skip-train]`` (VIDCLASS_HOME
 must hold data/yt8m; a fresh temporary VIDCLASS_CACHE is used so "cold" is cold).

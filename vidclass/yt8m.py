@@ -23,7 +23,8 @@ records that are not in the cache yet):
   any of), by label count, vectorised over the CSR columns.
 
 Also: ``read_frame_level`` reads frame-level ``SequenceExample`` shards (quantized
-``rgb``/``audio`` bytes, dequantized as the YouTube-8M starter code does) and
+``rgb``/``audio`` bytes, dequantized as the YouTube-8M starter code does;
+``write_frame_level_shard`` writes them, for tests and benchmarks) and
 ``youtube_id`` looks up a video's real YouTube id through the dataset's lookup service.
 """
 
