@@ -7,8 +7,9 @@ writable cache — never into a read-only home.
 
 Every download goes to a temporary name in the destination folder, is checked (size and
 sha256) and only then renamed into place atomically (``store.write_atomically``). A cut
-connection or a strict checksum mismatch leaves no file and no new empty folder behind; a mismatch on a ``warn`` asset
-(YouTube-8M, whose service could not be checked byte-for-byte) keeps the file and warns.
+connection or a strict checksum mismatch leaves no file and no new empty folder behind;
+a mismatch on a ``warn`` asset (YouTube-8M, whose service could not be checked
+byte-for-byte) keeps the file and warns.
 Files already present (home or cache) with the right size and sha256 are skipped.
 """
 

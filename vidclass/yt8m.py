@@ -667,12 +667,16 @@ class FrameLevelVideo:
 def dequantize(quantized, max_quantized_value: float = 2.0, min_quantized_value: float = -2.0) -> np.ndarray:
     """Bytes 0–255 back to floats exactly as the YouTube-8M starter's ``utils.Dequantize``:
     ``x * range / 255 + range / 512 + min`` (range = max - min)."""
+    scalar, bias = _quantization_step(max_quantized_value, min_quantized_value)
+    return np.asarray(quantized, dtype=np.float32) * np.float32(scalar) + np.float32(bias)
+
+
+def _quantization_step(max_quantized_value: float, min_quantized_value: float) -> tuple[float, float]:
+    """(scalar, bias) of the starter's 8-bit quantization: float = byte * scalar + bias."""
     if max_quantized_value <= min_quantized_value:
         raise ValueError("max_quantized_value must be greater than min_quantized_value")
     quantized_range = max_quantized_value - min_quantized_value
-    scalar = quantized_range / 255.0
-    bias = quantized_range / 512.0 + min_quantized_value
-    return np.asarray(quantized, dtype=np.float32) * np.float32(scalar) + np.float32(bias)
+    return quantized_range / 255.0, quantized_range / 512.0 + min_quantized_value
 
 
 def read_frame_level(shards, max_frames: int = 300, max_videos: int | None = None) -> list[FrameLevelVideo]:
@@ -715,11 +719,8 @@ def read_frame_level(shards, max_frames: int = 300, max_videos: int | None = Non
 def quantize(values, max_quantized_value: float = 2.0, min_quantized_value: float = -2.0) -> np.ndarray:
     """Floats to bytes 0–255, the inverse of ``dequantize`` (values outside the range are
     clipped; ``dequantize(quantize(x))`` is within range/510 of ``x`` inside it). uint8, same shape."""
-    if max_quantized_value <= min_quantized_value:
-        raise ValueError("max_quantized_value must be greater than min_quantized_value")
-    quantized_range = max_quantized_value - min_quantized_value
-    bias = quantized_range / 512.0 + min_quantized_value
-    scaled = (np.asarray(values, dtype=np.float64) - bias) * (255.0 / quantized_range)
+    scalar, bias = _quantization_step(max_quantized_value, min_quantized_value)
+    scaled = (np.asarray(values, dtype=np.float64) - bias) / scalar
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
