@@ -41,8 +41,9 @@ def show_card(card: ModelCard) -> None:
     st.write(card.what)
     st.markdown("**Knows:** ")
     st.text(card.knows)
-    if card.class_names():
-        st.caption(common.plain(", ".join(card.class_names())))
+    class_names = card.class_names()
+    if class_names:
+        st.caption(common.plain(", ".join(class_names)))
     st.markdown(f"**Source:** {card.source} ([official address]({card.source_url}))")
     st.caption(f"Licence: {card.licence}")
     metrics = card.metrics()

@@ -197,10 +197,8 @@ def fair_guesses(model, index, row: int) -> tuple[list[tuple[int, float]], str]:
             f"The full model learnt from this video, so these guesses come from a model trained without its "
             f"shard ({shard}; part {fold + 1} of {folds} of the training run's cross-check): a fair test.")
     guesses = model.top_predictions(index.features(np.array([row])), top=10)[0]
-    trained_on = set(model.config.get("train_shards", []))
-    by_id = model.trained_on([video_id])
-    learnt = bool(by_id[0]) if by_id is not None else shard in trained_on
-    return guesses, fairness_note(index, shard, trained_on, learnt)
+    learnt = bool(model.trained_on([video_id], [shard])[0])
+    return guesses, fairness_note(index, shard, set(model.config.get("train_shards", [])), learnt)
 
 
 def fairness_note(index, shard: str, trained_on: set, learnt: bool) -> str:

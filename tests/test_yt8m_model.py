@@ -7,7 +7,6 @@ import dataclasses
 import heapq
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -325,21 +324,6 @@ def test_cli_train_refuses_evaluation_shards_holding_training_videos(tmp_path, o
     assert not (tmp_path / "m").exists()
 
 
-def _frame_level_copy(shard: Path, out: Path, frames: int = 30) -> None:
-    """Write ``shard``'s videos as a frame-level shard: ``frames`` quantized frames per video
-    scattered around its mean features (noise that sums to zero over the frames), so the
-    mean of the dequantized frames is the video-level mean up to 8-bit rounding."""
-    index = yt8m.load_index([shard], use_cache=False, feature_dtype="float32")
-    generator = np.random.default_rng(0)
-
-    def frames_around(mean: np.ndarray) -> np.ndarray:
-        noise = generator.normal(0.0, 0.3, (frames, mean.size))
-        return yt8m.quantize(mean + noise - noise.mean(axis=0))
-
-    yt8m.write_frame_level_shard(out, ((index.ids[row], index.labels(row), frames_around(index.mean_rgb[row]),
-                                        frames_around(index.mean_audio[row])) for row in range(len(index))))
-
-
 def test_cli_eval_scores_a_frame_level_shard_like_its_video_level_twin(tiny_model, tmp_path, shared_home, capsys):
     """A frame-level shard is scored through its videos' frame means: a model that never saw
     the shard gets about the same GAP as on the same videos' video-level features."""
@@ -347,7 +331,8 @@ def test_cli_eval_scores_a_frame_level_shard_like_its_video_level_twin(tiny_mode
     model.save(tmp_path / "model")
     video_level = require_asset(shared_home, "data/yt8m/video/validate0001.tfrecord")
     frame_level = tmp_path / "frames0001.tfrecord"
-    _frame_level_copy(video_level, frame_level)
+    twin = yt8m.load_index([video_level], use_cache=False, feature_dtype="float32")
+    assert yt8m.write_frame_level_copy(frame_level, twin, np.arange(len(twin))) == len(twin)
     scores = {}
     for name, shard in (("video", video_level), ("frames", frame_level)):
         arguments = ["yt8m", "eval", "--shards", str(shard), "--model", str(tmp_path / "model"), "--format", "json"]

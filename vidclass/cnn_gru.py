@@ -225,7 +225,8 @@ def average_heads(models: list, num_frames: int, feature_dimension: int):
 
 @dataclass(frozen=True)
 class HeadInfo:
-    """A head folder found on disk: its name, folder, classes, encoder and whether it ships."""
+    """A head folder found on disk: its name, folder, classes, encoder, whether it ships, and
+    its checked ``config.json``."""
 
     name: str
     path: Path
@@ -233,6 +234,7 @@ class HeadInfo:
     encoder: str
     shipped: bool
     title: str
+    config: HeadConfig
 
 
 def heads_folder() -> Path:
@@ -295,7 +297,7 @@ def read_head_info(folder: Path, shipped: bool = False) -> HeadInfo:
     class_names = read_class_names(folder)
     config = read_head_config(folder)
     title = config.title or f"CNN + GRU — {folder.name}, {len(class_names)} classes"
-    return HeadInfo(folder.name, folder, list(class_names), config.encoder, shipped, title)
+    return HeadInfo(folder.name, folder, list(class_names), config.encoder, shipped, title, config)
 
 
 def list_heads() -> list[HeadInfo]:
@@ -405,7 +407,7 @@ class CnnGruClassifier:
 
         info = read_head_info(head_folder, shipped=Path(head_folder).resolve() == SHIPPED_HEAD.resolve())
         self.head_folder = Path(head_folder)
-        self.config = read_head_config(self.head_folder)
+        self.config = info.config
         self.class_names = info.class_names
         self.title = info.title
         encoder_name = encoder if isinstance(encoder, str) or encoder is None else encoder.name

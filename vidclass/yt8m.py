@@ -749,6 +749,23 @@ def write_frame_level_shard(path: str | os.PathLike, videos) -> int:
     return written
 
 
+def write_frame_level_copy(path: str | os.PathLike, index: VideoIndex, rows, frames: int = 30, spread: float = 0.3,
+                           seed: int = 0) -> int:
+    """Write the videos ``rows`` (int [R]) of a video-level ``index`` as a frame-level shard:
+    ``frames`` quantized frames per video scattered (normal, ``spread``) around its mean
+    features, the scatter summing to zero over the frames, so the mean of the dequantized
+    frames is the video-level mean up to 8-bit rounding. For tests and benchmarks; returns the
+    number of records written."""
+    generator = np.random.default_rng(seed)
+
+    def frames_around(mean: np.ndarray) -> np.ndarray:
+        scatter = generator.normal(0.0, spread, (frames, mean.size))
+        return quantize(np.asarray(mean, dtype=np.float64) + scatter - scatter.mean(axis=0))
+
+    return write_frame_level_shard(path, ((index.ids[row], index.labels(row), frames_around(index.mean_rgb[row]),
+                                           frames_around(index.mean_audio[row])) for row in rows))
+
+
 FRAME_LEVEL_NEEDS = "a frame-level record needs id, labels and rgb/audio frames of 1024/128 bytes"
 
 

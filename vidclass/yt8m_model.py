@@ -481,13 +481,14 @@ class VideoLevelModel:
         pairs = zip(self.held_out_classes[position, :top], self.held_out_scores[position, :top])
         return [(int(entity), float(score)) for entity, score in pairs], int(self.held_out_folds[position])
 
-    def trained_on(self, video_ids) -> np.ndarray | None:
-        """bool [N]: which of ``video_ids`` (str [N]) this model trained on, read from the ids of
-        its training videos it keeps with their held-out guesses, so a renamed copy of a training
-        shard is still noticed. None for a model that keeps no ids (no re-ranker folds)."""
-        if self.held_out_ids is None:
-            return None
-        return np.isin(np.asarray(video_ids).astype(str), self.held_out_ids)
+    def trained_on(self, video_ids, shard_names) -> np.ndarray:
+        """bool [N]: which videos (ids str [N], each in the shard file named ``shard_names``
+        str [N]) this model trained on. By id when the model keeps the ids of its training
+        videos (with their held-out guesses), so a renamed copy of a training shard is still
+        noticed; else by shard file name (``config["train_shards"]``)."""
+        if self.held_out_ids is not None:
+            return np.isin(np.asarray(video_ids).astype(str), self.held_out_ids)
+        return np.isin(np.asarray(shard_names).astype(str), np.asarray(self.config.get("train_shards", []), dtype=str))
 
     # ----------------------------------------------------------------- saving
 

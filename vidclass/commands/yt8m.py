@@ -262,14 +262,12 @@ def _run_train(args) -> int:
 
 def _trained_part(model, index) -> str:
     """Which part of ``index`` the model trained on, e.g. "297 of these 2,000 videos", or "" for
-    none. By video id when the model keeps its training ids (a renamed copy of a training shard
-    is still caught), else by shard file name."""
-    trained = model.trained_on(index.ids)
-    if trained is not None:
-        count = int(trained.sum())
-        return f"{count:,} of these {index.ids.size:,} videos" if count else ""
-    seen = set(map(str, index.shard_names)) & set(model.config.get("train_shards", []))
-    return f"{len(seen)} of these {len(index.shard_names)} shards" if seen else ""
+    none (``VideoLevelModel.trained_on``: by video id, so a renamed training shard is caught)."""
+    import numpy as np
+
+    shard_names = index.shard_names[index.shard_of(np.arange(len(index)))]
+    count = int(model.trained_on(index.ids, shard_names).sum())
+    return f"{count:,} of these {len(index):,} videos" if count else ""
 
 
 def _shard_span(names) -> str:
