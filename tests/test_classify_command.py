@@ -182,3 +182,23 @@ def test_a_hub_handle_is_cached_in_the_vidclass_cache_unless_the_user_chose_a_fo
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "mine"))
     assert cli.main(["classify", "--handle", "https://tfhub.dev/x/y", clip]) == 2
     assert seen[-1] == str(tmp_path / "mine")
+
+
+def test_an_av1_copy_of_a_real_clip_gets_the_same_answer(clips_dir, capsys, shared_home, tmp_path):
+    """AV1 (which OpenCV cannot decode) is classified like the H.264 original by the real model."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    require_asset(shared_home, movinet.MODEL_PATH)
+    original = require_asset(clips_dir, "carving_ice_rpi.mp4")
+    av1 = tmp_path / "carving_ice_av1.webm"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(original), "-an",
+                    "-c:v", "libsvtav1", "-preset", "10", "-crf", "30", "-svtav1-params", "log-level=0", str(av1)],
+                   check=True, capture_output=True)  # fmt: skip
+    code = cli.main(["classify", "--model", "movinet", "--format", "json", str(original), str(av1)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert lines[1]["frames"] == lines[0]["frames"]
+    assert lines[1]["labels"][0]["label"] == lines[0]["labels"][0]["label"] == "carving ice"
+    assert abs(lines[1]["labels"][0]["score"] - lines[0]["labels"][0]["score"]) < 0.15

@@ -66,7 +66,7 @@ def write_clip(
 ) -> Path:
     """Write a clip of ``num_frames`` index frames with the ffmpeg of imageio-ffmpeg.
 
-    ``codec`` is an ffmpeg encoder (``libx264``, ``mpeg4``, ``libvpx``, ``gif``…);
+    ``codec`` is an ffmpeg encoder (``libx264``, ``mpeg4``, ``libvpx``, ``libsvtav1``, ``gif``…);
     ``gray`` writes gray frames, stored single-channel (``gray`` pixel format) with
     ``ffv1`` or ``rawvideo`` (other codecs store them as colour); ``output_params`` go to
     ffmpeg as is. ``rotation`` (0, 90, 180, 270: clockwise degrees, as a phone's
@@ -78,7 +78,10 @@ def write_clip(
     import imageio_ffmpeg
 
     path = Path(path)
-    pix_fmt_out = {"gif": "rgb8", "libx264": "yuv420p", "mpeg4": "yuv420p", "libvpx": "yuv420p", "mjpeg": "yuvj420p"}.get(codec)
+    pix_fmt_out = {
+        "gif": "rgb8", "libx264": "yuv420p", "mpeg4": "yuv420p", "libvpx": "yuv420p", "mjpeg": "yuvj420p",
+        "libsvtav1": "yuv420p",
+    }.get(codec)  # fmt: skip
     if gray:
         pix_fmt_out = "gray" if codec in ("ffv1", "rawvideo") else pix_fmt_out
     writer = imageio_ffmpeg.write_frames(

@@ -10,6 +10,9 @@ Frame ``i`` is the i-th frame in decode order (what reading every frame would gi
 Small clips are never sought in, so their indices are exact whatever the container;
 long clips seek (exact on constant-frame-rate clips; a seek lands by timestamp, so on a
 variable-frame-rate clip a sought frame can be a neighbour).
+
+Codecs OpenCV's FFmpeg cannot decode (AV1, see ``ffmpeg_frames``) are opened by OpenCV
+for their header, and their frames are decoded in order by imageio-ffmpeg's ffmpeg.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from vidclass import ffmpeg_frames  # noqa: E402
 from vidclass.errors import BadInputError  # noqa: E402
 from vidclass.store import sha256_of  # noqa: E402
 
@@ -212,6 +216,19 @@ def _fourcc_text(value: float | int) -> str:
     return text.strip("\x00 ").upper() if text.isprintable() else ""
 
 
+def _decodes_with_ffmpeg_only(capture: cv2.VideoCapture) -> bool:
+    """Whether the clip's codec is one OpenCV opens but cannot decode (``ffmpeg_frames``)."""
+    return _fourcc_text(capture.get(cv2.CAP_PROP_FOURCC)) in ffmpeg_frames.FFMPEG_ONLY_CODECS
+
+
+def _ffmpeg_frames(path: Path, max_side: int | None = MAX_DECODED_SIDE) -> Iterator[np.ndarray]:
+    """``ffmpeg_frames.frame_stream`` with its failure as a one-line ``BadInputError``."""
+    try:
+        yield from ffmpeg_frames.frame_stream(path, max_side)
+    except ffmpeg_frames.FfmpegDecodeError as error:
+        raise BadInputError(f"'{shown_name(path)}' could not be decoded ({error}).") from error
+
+
 def _avi_codec_tag(path: Path) -> str:
     """The video codec tag an AVI header names (e.g. ``XVID``, ``DIVX``), or ``""``.
 
@@ -282,8 +299,11 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     path = Path(path)
     capture = _open_capture(path)
     try:
-        ok, first = capture.read()
-        if not ok or first is None:
+        if _decodes_with_ffmpeg_only(capture):
+            first = next(_ffmpeg_frames(path, max_side=None), None)
+        else:
+            ok, first = capture.read()
+        if first is None:
             raise BadInputError(f"'{shown_name(path)}' has no frame that can be decoded (damaged or truncated).")
         stated = capture.get(cv2.CAP_PROP_FRAME_COUNT)
         stated = int(stated) if np.isfinite(stated) and stated > 0 else 0
@@ -296,7 +316,10 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         is_avi = path.suffix.lower() == ".avi"
         if is_avi:
             codec = _avi_codec_tag(path) or codec
-        if stated <= 0:
+        if _decodes_with_ffmpeg_only(capture):
+            too_big = stated * width * height > EXACT_COUNT_PIXEL_FRAMES
+            frame_count = stated if too_big else ffmpeg_frames.count_frames(path)
+        elif stated <= 0:
             frame_count = 1 + _count_frames(capture)
         elif path.suffix.lower() in EXACT_HEADER_SUFFIXES and _frame_exists(capture, stated - 1):
             frame_count = stated  # MP4/MOV list every sample, and the last one is there
@@ -343,6 +366,8 @@ def count_frames(path: str | os.PathLike) -> int:
     """
     capture = _open_capture(Path(path))
     try:
+        if _decodes_with_ffmpeg_only(capture):
+            return ffmpeg_frames.count_frames(path)
         return _count_frames(capture)
     finally:
         capture.release()
@@ -402,6 +427,9 @@ def read_frames(
     if not wanted:
         return frames
     capture = _open_capture(Path(path))
+    if _decodes_with_ffmpeg_only(capture):
+        capture.release()
+        return _read_frames_in_order(Path(path), wanted, transform)
     seek_gap = _seek_gap(capture, Path(path))
     try:
         position = 0  # index of the frame the next grab() decodes
@@ -420,12 +448,37 @@ def read_frames(
     return frames
 
 
+def _read_frames_in_order(path: Path, wanted: list[int], transform) -> dict[int, np.ndarray]:
+    """``read_frames`` for a clip decoded by ffmpeg: decode forward from the first frame
+    and stop after the last wanted one (``wanted``: sorted, distinct, non-negative)."""
+    frames: dict[int, np.ndarray] = {}
+    wanted_set = set(wanted)
+    stream = _ffmpeg_frames(path)
+    try:
+        for index, frame in enumerate(stream):
+            if index in wanted_set:
+                frames[index] = transform(frame) if transform else frame
+            if index >= wanted[-1]:
+                break
+    finally:
+        stream.close()
+    return frames
+
+
 def iter_frames(path: str | os.PathLike, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(index, rgb_frame)`` for every frame from ``start`` to ``stop`` (exclusive).
 
     Streams: one decoded frame in memory at a time.
     """
     capture = _open_capture(Path(path))
+    if _decodes_with_ffmpeg_only(capture):
+        capture.release()
+        for index, frame in enumerate(_ffmpeg_frames(Path(path))):
+            if stop is not None and index >= stop:
+                return
+            if index >= start:
+                yield index, frame
+        return
     seek_gap = _seek_gap(capture, Path(path))
     try:
         index = _advance_to(capture, 0, start, seek_gap)

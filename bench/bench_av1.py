@@ -1,0 +1,129 @@
+"""Sampling 16 frames from an AV1 clip: vidclass vs. the peers' ways of reading video.
+
+    python bench/bench_av1.py [--minutes 2] [--keep]
+
+AV1 is what YouTube and recent phones often hand out, and OpenCV's wheel cannot decode it
+(its FFmpeg has only the hardware AV1 decoder). Writes a synthetic 640×360 25 fps AV1 clip
+(SVT-AV1) to a temporary folder, then measures, each in its own fresh Python process (so
+peak RSS is that method's alone):
+
+* vidclass: ``sample_frames(path, SamplingConfig("uniform", 16, 224, "crop"))`` — OpenCV
+  reads the header, imageio-ffmpeg's ffmpeg decodes in order into a pipe, only the 16
+  kept frames are held, and ffmpeg is stopped after the last one;
+* Keras load_video: the Keras CNN-RNN example's reader (``cv2.VideoCapture.read()`` on
+  every frame) — it gets no frame at all from an AV1 clip;
+* read-all (imageio): every frame read with ``imageio.v3.imiter`` (the ffmpeg plugin),
+  kept in a list, ``np.array``, then the same 16 uniform indices picked and cropped.
+
+Prints wall time (imports excluded), peak RSS, the ratios, the frames each held in
+memory, and whether vidclass and read-all picked the same frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
+from bench_sampling import NUM_FRAMES, SIZE, peak_rss_megabytes, run_read_all, run_vidclass
+
+
+def run_read_all_imageio(path: str) -> dict:
+    """Every frame through imageio's ffmpeg plugin into one array, then the 16 picked."""
+    import cv2
+    import imageio.v3 as iio
+    import numpy as np
+
+    from vidclass.sampling import uniform_indices
+
+    before = peak_rss_megabytes()
+    start = time.perf_counter()
+    every_frame = np.array(list(iio.imiter(path, plugin="FFMPEG")))
+    indices = uniform_indices(len(every_frame), NUM_FRAMES)
+    picked = []
+    for frame in every_frame[indices]:
+        side = min(frame.shape[:2])
+        top, left = (frame.shape[0] - side) // 2, (frame.shape[1] - side) // 2
+        picked.append(cv2.resize(frame[top : top + side, left : left + side], (SIZE, SIZE), interpolation=cv2.INTER_AREA))
+    seconds = time.perf_counter() - start
+    target = Path(path).with_name("read-all-imageio.npy")
+    np.save(target, np.array(picked))
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_megabytes(),
+        "rss_before_mb": before,
+        "frames_decoded": int(len(every_frame)),
+        "indices": indices.tolist(),
+        "frames_npy": str(target),
+    }
+
+
+METHODS = {"vidclass": run_vidclass, "keras": run_read_all, "imageio": run_read_all_imageio}
+
+
+def measure(method: str, path: Path) -> dict:
+    """Run one method in a fresh interpreter; its JSON result."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--run", method, str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=2.0, help="clip length (default 2)")
+    parser.add_argument("--keep", action="store_true", help="keep the written clip and print its path")
+    parser.add_argument("--run", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        method, path = args.run
+        print(json.dumps(METHODS[method](path)))
+        return 0
+
+    import numpy as np
+
+    from vidclass.synthetic import write_clip
+
+    folder = Path(tempfile.mkdtemp(prefix="vidclass-bench-av1-"))
+    try:
+        num_frames = int(round(args.minutes * 60 * 25))
+        path = folder / "av1.mp4"
+        start = time.perf_counter()
+        write_clip(path, num_frames, fps=25, height=360, width=640, codec="libsvtav1",
+                   output_params=["-preset", "10", "-crf", "35", "-svtav1-params", "log-level=0"])  # fmt: skip
+        print(f"wrote {num_frames} frames of 640×360 AV1 at 25 fps ({args.minutes:g} min, "
+              f"{path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+        results = {method: measure(method, path) for method in METHODS}
+        ours, peer = results["vidclass"], results["imageio"]
+        difference = float(np.abs(np.load(ours["frames_npy"]).astype(float) - np.load(peer["frames_npy"])).mean())
+        if args.keep:
+            print(f"clip kept at {path}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    print()
+    print(f"Sampling {NUM_FRAMES} frames (uniform, {SIZE}×{SIZE} centre crop) from a {args.minutes:g}-minute AV1 clip")
+    print("| method                          | wall s    | peak RSS MB | frames held    |")
+    print("|---------------------------------|-----------|-------------|----------------|")
+    names = {"vidclass": "vidclass sample_frames", "keras": "Keras load_video (OpenCV)", "imageio": "read-all (imageio ffmpeg)"}
+    for method, result in results.items():
+        held = result.get("frames_decoded", len([i for i in result["indices"] if i >= 0]))
+        print(f"| {names[method]:<31} | {result['seconds']:>9.3f} | {result['peak_rss_mb']:>11.0f} | {held:>14} |")
+    print()
+    print(f"vs read-all (imageio): {peer['seconds'] / ours['seconds']:.1f}× faster, "
+          f"peak RSS ratio {peer['peak_rss_mb'] / ours['peak_rss_mb']:.1f}×")
+    print(f"Keras load_video got {results['keras']['frames_decoded']} of {num_frames} frames")
+    same = ours["indices"] == peer["indices"] and difference < 4.0
+    print(f"same frames picked as read-all: {same} (mean |difference| {difference:.2f} of 255)")
+    return 0 if same and len(ours["indices"]) == NUM_FRAMES else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Frames of clips OpenCV cannot decode (AV1), read through imageio-ffmpeg's ffmpeg."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import vidclass.video as video
+from vidclass import ffmpeg_frames
+from vidclass.errors import BadInputError
+from vidclass.sampling import SamplingConfig, sample_frames, uniform_indices
+from vidclass.synthetic import read_index
+from vidclass.video import Clip, count_frames, iter_frames, probe, read_frames
+
+AV1 = {"codec": "libsvtav1", "output_params": ["-preset", "10", "-crf", "30", "-svtav1-params", "log-level=0"]}
+
+
+def ffmpeg_children() -> list[int]:
+    """Process ids of running ffmpeg processes started by this test process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and name.startswith("ffmpeg") and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_opencv_opens_av1_but_cannot_decode_it(synthetic_clip):
+    """Why the module exists: OpenCV reads the header of an AV1 clip, then no frame decodes."""
+    path = synthetic_clip("av1.mp4", 40, height=120, width=160, **AV1)
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        assert capture.isOpened() and capture.get(cv2.CAP_PROP_FRAME_COUNT) == 40
+        assert not capture.read()[0]
+    finally:
+        capture.release()
+
+
+def test_av1_clip_probed_and_read_exactly(synthetic_clip):
+    path = synthetic_clip("av1.mp4", 40, height=120, width=160, **AV1)
+    info = probe(path)
+    assert (info.frame_count, info.width, info.height, info.codec, info.fps) == (40, 160, 120, "AV01", 25.0)
+    assert "AV1" in info.describe()
+    wanted = [39, 3, 3, 20, 0, 500]  # any order, a duplicate, one past the end
+    frames = read_frames(path, wanted)
+    assert {index: read_index(frame) for index, frame in frames.items()} == {0: 0, 3: 3, 20: 20, 39: 39}
+    assert all(frame.shape == (120, 160, 3) and frame.dtype == np.uint8 and frame.flags.writeable for frame in frames.values())
+    assert [(index, read_index(frame)) for index, frame in iter_frames(path, start=30, stop=33)] == [(30, 30), (31, 31), (32, 32)]
+    assert count_frames(path) == 40
+
+
+def test_av1_in_matroska_counts_frames_that_decode_not_the_header(synthetic_clip, tmp_path):
+    """Matroska states a count from the duration: with a late first frame (a clip cut
+    from a longer one) it overstates; the decoded count wins."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    source = synthetic_clip("av1.mp4", 30, fps=10, height=120, width=160, **AV1)
+    path = tmp_path / "late_start.mkv"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-itsoffset", "0.25", "-i", str(source),
+                    "-c", "copy", str(path)], check=True, capture_output=True)  # fmt: skip
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    stated = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+    capture.release()
+    assert stated != 30
+    assert probe(path).frame_count == 30
+
+
+def test_av1_upload_samples_exactly_and_leaves_no_temp_file(synthetic_clip, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = synthetic_clip("av1.mp4", 40, height=120, width=160, **AV1).read_bytes()
+    with Clip.from_bytes("phone clip.mp4", data).local_path() as path:
+        sampled = sample_frames(path, SamplingConfig(num_frames=8, size=(120, 160), geometry="stretch"))
+    assert sampled.mask.all() and sampled.indices.tolist() == uniform_indices(40, 8).tolist()
+    assert [read_index(frame) for frame in sampled.frames] == sampled.indices.tolist()
+    assert list(tmp_path.glob("vidclass-*")) == []
+    assert ffmpeg_children() == []
+
+
+def test_av1_portrait_clip_comes_upright(synthetic_clip):
+    path = synthetic_clip("portrait_av1.mp4", 12, height=240, width=320, rotation=90, **AV1)
+    info = probe(path)
+    assert (info.width, info.height, info.rotation) == (240, 320, 90)
+    frames = read_frames(path, [0, 11])
+    assert all(frame.shape == (320, 240, 3) for frame in frames.values())
+    assert {index: read_index(np.rot90(frame, 1)) for index, frame in frames.items()} == {0: 0, 11: 11}
+
+
+def test_av1_4k_frames_are_shrunk_before_the_pipe(synthetic_clip, monkeypatch):
+    path = synthetic_clip("uhd_av1.mp4", 2, height=2160, width=3840, **AV1)
+    assert (probe(path).width, probe(path).height) == (3840, 2160)
+    sizes = []
+    real_stream = ffmpeg_frames.frame_stream
+
+    def recording_stream(source, max_side=None):
+        for frame in real_stream(source, max_side):
+            sizes.append(frame.shape)
+            yield frame
+
+    monkeypatch.setattr(ffmpeg_frames, "frame_stream", recording_stream)
+    frames = read_frames(path, [1])
+    assert frames[1].shape == (720, 1280, 3) and read_index(frames[1]) == 1
+    assert sizes and all(max(shape[:2]) <= video.MAX_DECODED_SIDE for shape in sizes)
+
+
+def test_ffmpeg_path_gives_the_frames_opencv_gives(synthetic_clip, monkeypatch):
+    """The same H.264 clip read both ways: same indices, sizes and (within rounding) colours."""
+    path = synthetic_clip("both_ways.mp4", 30, height=120, width=160)
+    wanted = [0, 7, 29]
+    by_opencv = read_frames(path, wanted)
+    monkeypatch.setattr(ffmpeg_frames, "FFMPEG_ONLY_CODECS", frozenset({"H264"}))
+    by_ffmpeg = read_frames(path, wanted)
+    assert sorted(by_ffmpeg) == sorted(by_opencv) == wanted
+    for index in wanted:
+        difference = np.abs(by_ffmpeg[index].astype(int) - by_opencv[index].astype(int))
+        assert by_ffmpeg[index].shape == by_opencv[index].shape and difference.mean() < 1.0 and difference.max() <= 4
+
+
+def test_stopping_early_ends_the_ffmpeg_process(synthetic_clip):
+    path = synthetic_clip("av1_long.mp4", 200, height=120, width=160, **AV1)
+    stream = ffmpeg_frames.frame_stream(path)
+    next(stream)
+    assert ffmpeg_children()  # ffmpeg is decoding ahead into the pipe
+    stream.close()
+    assert ffmpeg_children() == []
+    assert sorted(read_frames(path, [2])) == [2] and ffmpeg_children() == []
+
+
+def test_truncated_av1_clip_reads_what_is_there(synthetic_clip, tmp_path):
+    data = synthetic_clip("av1_cut.mkv", 60, height=120, width=160, **AV1).read_bytes()
+    half = tmp_path / "half.mkv"
+    half.write_bytes(data[: len(data) // 2])
+    info = probe(half)
+    assert 5 <= info.frame_count < 60
+    frames = read_frames(half, range(info.frame_count))
+    assert [read_index(frames[i]) for i in sorted(frames)] == list(range(info.frame_count))
+
+
+def test_not_a_video_is_a_one_line_error(tmp_path):
+    fake = tmp_path / "fake.mp4"
+    fake.write_bytes(b"not a video at all" * 100)
+    with pytest.raises(ffmpeg_frames.FfmpegDecodeError) as raised:
+        next(ffmpeg_frames.frame_stream(fake))
+    assert str(raised.value) and "\n" not in str(raised.value)
+    with pytest.raises(BadInputError):
+        probe(fake)
+    assert ffmpeg_children() == []

@@ -1,0 +1,74 @@
+"""Decoding frames with the ffmpeg that imageio-ffmpeg ships, for codecs OpenCV cannot decode.
+
+OpenCV's wheel (opencv-python-headless 5.0) links an FFmpeg whose only AV1 decoder is the
+hardware one: on a machine without AV1 hardware every frame fails ("Your platform doesn't
+support hardware accelerated AV1 decoding"), although OpenCV still opens the file and reads
+its header (size, fps, frame count, rotation). imageio-ffmpeg's ffmpeg has libdav1d, so
+frames of such clips come from it: decoded in order and piped as raw RGB, one frame in
+memory at a time, with nothing written to disk.
+
+``frame_stream`` yields exactly the frames OpenCV would: every decoded frame in decode
+order (``-fps_mode passthrough``: none dropped or repeated to make a constant rate),
+rotated as displayed (ffmpeg applies the rotation tag), the longest side at most
+``max_side`` (shrunk by ffmpeg's area filter before the pipe, so a 4K frame never crosses it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+# FourCC tags (as ``VideoInfo.codec`` holds them) whose frames come from this module.
+FFMPEG_ONLY_CODECS = frozenset({"AV01"})
+
+# imageio-ffmpeg logs a warning whenever the output size differs from the source size
+# (every rotated or shrunk clip); that is intended here, so keep it off the terminal.
+logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)
+
+
+class FfmpegDecodeError(RuntimeError):
+    """ffmpeg could not open or decode the clip; the message is ffmpeg's own reason."""
+
+
+def frame_stream(path: str | os.PathLike, max_side: int | None = None) -> Iterator[np.ndarray]:
+    """uint8 RGB [H, W, 3] frames of the clip's first video stream, in decode order.
+
+    ``max_side``: frames whose longest side is bigger are shrunk (aspect kept) so that it
+    is at most this. The ffmpeg process ends when the stream ends or the caller stops
+    early (closing the generator kills it). Raises ``FfmpegDecodeError`` when ffmpeg
+    cannot read the file at all; a clip cut short simply yields fewer frames.
+    """
+    import imageio_ffmpeg
+
+    output_options = ["-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough"]
+    if max_side:
+        side = int(max_side)
+        output_options += [
+            "-vf",
+            f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:flags=area",
+        ]
+    frames = imageio_ffmpeg.read_frames(str(Path(path)), pix_fmt="rgb24", output_params=output_options)
+    try:
+        try:
+            meta = next(frames)
+        except (OSError, RuntimeError, StopIteration) as error:
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no video stream"
+            raise FfmpegDecodeError(reason) from error
+        width, height = meta["size"]
+        try:
+            for raw in frames:
+                yield np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3).copy()  # writable
+        except RuntimeError:
+            return  # ffmpeg stopped on damaged data: the frames before it stand
+    finally:
+        frames.close()
+
+
+def count_frames(path: str | os.PathLike) -> int:
+    """How many frames decode (every frame decoded; piped at 16 pixels wide, so the cost
+    is the decoding alone)."""
+    return sum(1 for _ in frame_stream(path, max_side=16))
