@@ -10,7 +10,7 @@ def receive_upload() -> None:
     """The uploader; a new file becomes the current clip (checked before it is kept)."""
     # Any file type is accepted here and checked by vidclass, so a wrong one gets a plain message.
     uploaded = st.file_uploader(
-        "Drop a video clip here (MP4, AVI, MOV, MKV, WEBM or GIF)",
+        "Drop a video clip here (MP4, MOV, AVI, MKV, WEBM, GIF, MPG, TS, WMV…)",
         help="Files larger than the server's upload limit are refused.",
         key="uploader",
     )

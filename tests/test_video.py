@@ -165,6 +165,29 @@ def test_iter_frames_from_a_start(synthetic_clip):
     assert got == [(i, i) for i in range(5000, 5004)]
 
 
+@pytest.mark.parametrize(
+    "suffix, codec_options",
+    [
+        (".ts", ["-c", "copy"]), (".mts", ["-c", "copy"]), (".m2ts", ["-c", "copy"]),
+        (".mpg", ["-c:v", "mpeg2video", "-q:v", "4"]), (".wmv", ["-c:v", "wmv2"]), (".flv", ["-c:v", "flv1"]),
+        (".3gp", ["-c", "copy"]), (".ogv", ["-c:v", "libtheora"]),
+    ],
+)  # fmt: skip
+def test_other_containers_are_counted_and_read_exactly(synthetic_clip, tmp_path, suffix, codec_options):
+    """Camcorder (MPEG-TS), DVD (MPEG-PS), Windows Media, Flash, old-phone and Ogg clips. In
+    MPEG-TS and MPEG-PS a seek back to frame 0 lands elsewhere: counting must not seek."""
+    source = synthetic_clip("small.mp4", 30, height=120, width=160)
+    path = tmp_path / f"clip{suffix}"
+    ffmpeg("-i", str(source), *codec_options, str(path))
+    info = probe(path)
+    assert info.frame_count == 30, info
+    frames = read_frames(path, range(30))
+    assert [read_index(frames[index]) for index in sorted(frames)] == list(range(30))
+    check = Clip.from_bytes(f"upload{suffix}", path.read_bytes())
+    with check.local_path() as uploaded:
+        assert probe(uploaded).frame_count == 30
+
+
 # --- bad inputs of the foundation issue ----------------------------------------------------
 
 

@@ -42,7 +42,10 @@ try:  # OpenCV's own "can't open" warnings: same reason
 except AttributeError:  # pragma: no cover - older OpenCV builds
     pass
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif", ".m4v")
+VIDEO_SUFFIXES = (
+    ".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif", ".m4v",
+    ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ts", ".mts", ".m2ts", ".ogv",
+)  # fmt: skip
 
 # Past this many frames between two wanted frames, a seek is cheaper than decoding forward.
 SEEK_GAP_FRAMES = 48
@@ -64,7 +67,7 @@ EXACT_COUNT_PIXEL_FRAMES = 100_000_000
 # exact (checked against a full decode on every clip in the asset store) once one seek shows
 # the last listed frame decodes; trusting it saves a whole decoding pass per clip. A truncated
 # file fails that check and is counted the careful way.
-EXACT_HEADER_SUFFIXES = (".mp4", ".m4v", ".mov")
+EXACT_HEADER_SUFFIXES = (".mp4", ".m4v", ".mov", ".3gp")
 
 # A frame wider or taller than this is shrunk right after decoding (4K stays bounded).
 MAX_DECODED_SIDE = 1280
@@ -108,6 +111,9 @@ CODEC_NAMES = {
     "H264": "H.264", "AVC1": "H.264", "X264": "H.264", "HEVC": "H.265", "H265": "H.265", "HVC1": "H.265",
     "FMP4": "MPEG-4 Part 2", "MP4V": "MPEG-4 Part 2", "XVID": "MPEG-4 Part 2 (Xvid)", "DIVX": "MPEG-4 Part 2 (DivX)",
     "VP80": "VP8", "VP90": "VP9", "AV01": "AV1", "MJPG": "Motion JPEG", "FFV1": "FFV1 (lossless)",
+    "MPG2": "MPEG-2", "MPG1": "MPEG-1", "H263": "H.263", "FLV1": "Sorenson Spark (Flash)", "WMV2": "WMV 8",
+    "WMV1": "WMV 7", "WMV3": "WMV 9", "WVC1": "VC-1", "THEO": "Theora", "APCH": "ProRes 422 HQ",
+    "APCN": "ProRes 422", "APCS": "ProRes 422 LT", "APCO": "ProRes 422 Proxy", "AP4H": "ProRes 4444",
 }
 
 
@@ -324,8 +330,15 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         elif path.suffix.lower() in EXACT_HEADER_SUFFIXES and _frame_exists(capture, stated - 1):
             frame_count = stated  # MP4/MOV list every sample, and the last one is there
         elif stated * width * height <= (AVI_EXACT_COUNT_PIXEL_FRAMES if is_avi else EXACT_COUNT_PIXEL_FRAMES):
-            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)  # the check above may have moved it
-            frame_count = _count_frames(capture)  # small enough to count exactly
+            # Small enough to count exactly. After the first frame, count on without a seek:
+            # in MPEG-TS and MPEG-PS a seek back to frame 0 lands elsewhere. Only when the
+            # check above moved the capture is the clip opened afresh.
+            if path.suffix.lower() in EXACT_HEADER_SUFFIXES:
+                capture.release()
+                capture = _open_capture(path)
+                frame_count = _count_frames(capture)
+            else:
+                frame_count = 1 + _count_frames(capture)
         else:
             frame_count = _checked_frame_count(capture, stated)
         frame_count = max(1, frame_count)

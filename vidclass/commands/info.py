@@ -9,8 +9,8 @@ HELP = "Print a clip's metadata (frame count, fps, duration, size, codec, rotati
 
 
 def add_arguments(parser):
-    """CLIP: a video file (mp4, avi, mov, mkv, webm, gif, m4v)."""
-    parser.add_argument("clip", metavar="CLIP", help="a video file (mp4, avi, mov, mkv, webm, gif, m4v)")
+    """CLIP: a video file (mp4, mov, avi, mkv, webm, gif, mpg, ts, wmv…)."""
+    parser.add_argument("clip", metavar="CLIP", help="a video file (mp4, mov, avi, mkv, webm, gif, mpg, ts, wmv…)")
 
 
 def run(args) -> int:
