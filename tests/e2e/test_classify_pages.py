@@ -63,6 +63,43 @@ def test_classify_movinet_example_and_uploaded_avi(page, home_dir):
     assert_no_traceback(page)
 
 
+def test_uploaded_av1_clip_plays_and_is_classified(page, home_dir, tmp_path):
+    """An AV1 WEBM (what YouTube often serves; OpenCV cannot decode it) plays, and MoViNet
+    names it like the H.264 original."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    skip_if_placeholder("classify.py")
+    av1 = tmp_path / "carving ice av1.webm"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(home_dir / CARVING), "-an",
+                    "-c:v", "libsvtav1", "-preset", "10", "-crf", "30", "-svtav1-params", "log-level=0", str(av1)],
+                   check=True, capture_output=True)  # fmt: skip
+    open_app(page, "/upload")
+    upload_file(page, av1)
+    assert not error_texts(page), error_texts(page)
+    assert "AV1" in main_text(page)
+    video = page.locator("video").first
+    video.wait_for()
+    ready = page.evaluate(
+        """async (video) => {
+            for (let i = 0; i < 100 && video.readyState < 1 && !video.error; i++) {
+                await new Promise(resolve => setTimeout(resolve, 100));
+            }
+            return {readyState: video.readyState, error: video.error && video.error.code};
+        }""",
+        video.element_handle(),
+    )
+    assert ready["error"] is None and ready["readyState"] >= 1, ready
+    go_to_page(page, "Classify")
+    classify_current_clip(page)
+    assert not error_texts(page), error_texts(page)
+    success = page.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
+    assert "carving ice" in success, success
+    screenshot(page, "classify-uploaded-av1")
+    assert_no_traceback(page)
+
+
 def test_compare_both_models(page):
     skip_if_placeholder("compare.py")
     if not (ROOT / "assets/cnn_gru_ucf101/head.keras").is_file():
