@@ -105,15 +105,22 @@ def test_av1_4k_frames_are_shrunk_before_the_pipe(synthetic_clip, monkeypatch):
     sizes = []
     real_stream = ffmpeg_frames.frame_stream
 
-    def recording_stream(source, max_side=None):
-        for frame in real_stream(source, max_side):
+    def recording_stream(source, max_side=None, only=None):
+        for frame in real_stream(source, max_side, only):
             sizes.append(frame.shape)
             yield frame
 
     monkeypatch.setattr(ffmpeg_frames, "frame_stream", recording_stream)
     frames = read_frames(path, [1])
     assert frames[1].shape == (720, 1280, 3) and read_index(frames[1]) == 1
-    assert sizes and all(max(shape[:2]) <= video.MAX_DECODED_SIDE for shape in sizes)
+    assert sizes == [(720, 1280, 3)]  # frame 0 was decoded but never piped
+
+
+def test_only_the_wanted_frames_cross_the_pipe(synthetic_clip):
+    path = synthetic_clip("av1.mp4", 40, height=120, width=160, **AV1)
+    piped = list(ffmpeg_frames.frame_stream(path, only=[2, 17, 39, 45]))
+    assert [read_index(frame) for frame in piped] == [2, 17, 39]  # 45 is past the end
+    assert len(list(ffmpeg_frames.frame_stream(path))) == 40
 
 
 def test_ffmpeg_path_gives_the_frames_opencv_gives(synthetic_clip, monkeypatch):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -34,23 +34,31 @@ class FfmpegDecodeError(RuntimeError):
     """ffmpeg could not open or decode the clip; the message is ffmpeg's own reason."""
 
 
-def frame_stream(path: str | os.PathLike, max_side: int | None = None) -> Iterator[np.ndarray]:
+def frame_stream(
+    path: str | os.PathLike, max_side: int | None = None, only: Sequence[int] | None = None
+) -> Iterator[np.ndarray]:
     """uint8 RGB [H, W, 3] frames of the clip's first video stream, in decode order.
 
     ``max_side``: frames whose longest side is bigger are shrunk (aspect kept) so that it
-    is at most this. The ffmpeg process ends when the stream ends or the caller stops
-    early (closing the generator kills it). Raises ``FfmpegDecodeError`` when ffmpeg
-    cannot read the file at all; a clip cut short simply yields fewer frames.
+    is at most this. ``only``: the decode-order indices wanted (sorted, distinct, ≥ 0);
+    every frame is still decoded, but ffmpeg's ``select`` filter passes only these to the
+    scaler and the pipe, so an hour of frames never crosses it to keep 16. The stream then
+    yields just those frames, in order (fewer when the clip ends sooner). The ffmpeg
+    process ends when the stream ends or the caller stops early (closing the generator
+    kills it). Raises ``FfmpegDecodeError`` when ffmpeg cannot read the file at all; a
+    clip cut short simply yields fewer frames.
     """
     import imageio_ffmpeg
 
-    output_options = ["-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough"]
+    filters = []
+    if only is not None:
+        filters.append("select='" + "+".join(f"eq(n,{int(index)})" for index in only) + "'")
     if max_side:
         side = int(max_side)
-        output_options += [
-            "-vf",
-            f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:flags=area",
-        ]
+        filters.append(f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:flags=area")
+    output_options = ["-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough"]
+    if filters:
+        output_options += ["-vf", ",".join(filters)]
     frames = imageio_ffmpeg.read_frames(str(Path(path)), pix_fmt="rgb24", output_params=output_options)
     try:
         try:

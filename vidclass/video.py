@@ -227,10 +227,12 @@ def _decodes_with_ffmpeg_only(capture: cv2.VideoCapture) -> bool:
     return _fourcc_text(capture.get(cv2.CAP_PROP_FOURCC)) in ffmpeg_frames.FFMPEG_ONLY_CODECS
 
 
-def _ffmpeg_frames(path: Path, max_side: int | None = MAX_DECODED_SIDE) -> Iterator[np.ndarray]:
+def _ffmpeg_frames(
+    path: Path, max_side: int | None = MAX_DECODED_SIDE, only: list[int] | None = None
+) -> Iterator[np.ndarray]:
     """``ffmpeg_frames.frame_stream`` with its failure as a one-line ``BadInputError``."""
     try:
-        yield from ffmpeg_frames.frame_stream(path, max_side)
+        yield from ffmpeg_frames.frame_stream(path, max_side, only)
     except ffmpeg_frames.FfmpegDecodeError as error:
         raise BadInputError(f"'{shown_name(path)}' could not be decoded ({error}).") from error
 
@@ -306,7 +308,8 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     capture = _open_capture(path)
     try:
         if _decodes_with_ffmpeg_only(capture):
-            first = next(_ffmpeg_frames(path, max_side=None), None)
+            with contextlib.closing(_ffmpeg_frames(path, max_side=None, only=[0])) as stream:
+                first = next(stream, None)
         else:
             ok, first = capture.read()
         if first is None:
@@ -462,19 +465,13 @@ def read_frames(
 
 
 def _read_frames_in_order(path: Path, wanted: list[int], transform) -> dict[int, np.ndarray]:
-    """``read_frames`` for a clip decoded by ffmpeg: decode forward from the first frame
-    and stop after the last wanted one (``wanted``: sorted, distinct, non-negative)."""
+    """``read_frames`` for a clip decoded by ffmpeg: decode forward from the first frame,
+    only the ``wanted`` ones (sorted, distinct, non-negative) piped back, and stop after
+    the last of them."""
     frames: dict[int, np.ndarray] = {}
-    wanted_set = set(wanted)
-    stream = _ffmpeg_frames(path)
-    try:
-        for index, frame in enumerate(stream):
-            if index in wanted_set:
-                frames[index] = transform(frame) if transform else frame
-            if index >= wanted[-1]:
-                break
-    finally:
-        stream.close()
+    with contextlib.closing(_ffmpeg_frames(path, only=wanted)) as stream:
+        for index, frame in zip(wanted, stream):
+            frames[index] = transform(frame) if transform else frame
     return frames
 
 
@@ -486,11 +483,12 @@ def iter_frames(path: str | os.PathLike, start: int = 0, stop: int | None = None
     capture = _open_capture(Path(path))
     if _decodes_with_ffmpeg_only(capture):
         capture.release()
-        for index, frame in enumerate(_ffmpeg_frames(Path(path))):
-            if stop is not None and index >= stop:
-                return
-            if index >= start:
-                yield index, frame
+        with contextlib.closing(_ffmpeg_frames(Path(path))) as stream:
+            for index, frame in enumerate(stream):
+                if stop is not None and index >= stop:
+                    return
+                if index >= start:
+                    yield index, frame
         return
     seek_gap = _seek_gap(capture, Path(path))
     try:
