@@ -21,17 +21,16 @@ memory, and whether vidclass and read-all picked the same frames.
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
-from bench_sampling import NUM_FRAMES, SIZE, peak_rss_megabytes, run_read_all, run_vidclass
+from bench_sampling import (
+    NUM_FRAMES, SIZE, command_line, mean_difference, measure, peak_rss_megabytes, run_child, run_read_all, run_vidclass, write_bench_clip,
+)
 
 
 def run_read_all_imageio(path: str) -> dict:
@@ -67,41 +66,19 @@ def run_read_all_imageio(path: str) -> dict:
 METHODS = {"vidclass": run_vidclass, "keras": run_read_all, "imageio": run_read_all_imageio}
 
 
-def measure(method: str, path: Path) -> dict:
-    """Run one method in a fresh interpreter; its JSON result."""
-    output = subprocess.run(
-        [sys.executable, __file__, "--run", method, str(path)], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=2.0, help="clip length (default 2)")
-    parser.add_argument("--keep", action="store_true", help="keep the written clip and print its path")
-    parser.add_argument("--run", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.run:
-        method, path = args.run
-        print(json.dumps(METHODS[method](path)))
+    args = command_line(__doc__.splitlines()[0], 2.0)
+    if run_child(args, METHODS):
         return 0
-
-    import numpy as np
-
-    from vidclass.synthetic import write_clip
 
     folder = Path(tempfile.mkdtemp(prefix="vidclass-bench-av1-"))
     try:
-        num_frames = int(round(args.minutes * 60 * 25))
         path = folder / "av1.mp4"
-        start = time.perf_counter()
-        write_clip(path, num_frames, fps=25, height=360, width=640, codec="libsvtav1",
-                   output_params=["-preset", "10", "-crf", "35", "-svtav1-params", "log-level=0"])  # fmt: skip
-        print(f"wrote {num_frames} frames of 640×360 AV1 at 25 fps ({args.minutes:g} min, "
-              f"{path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
-        results = {method: measure(method, path) for method in METHODS}
+        num_frames = write_bench_clip(path, args.minutes, width=640, height=360, codec="libsvtav1",
+                                      output_params=["-preset", "10", "-crf", "35", "-svtav1-params", "log-level=0"])
+        results = {method: measure(method, path, __file__) for method in METHODS}
         ours, peer = results["vidclass"], results["imageio"]
-        difference = float(np.abs(np.load(ours["frames_npy"]).astype(float) - np.load(peer["frames_npy"])).mean())
+        difference = mean_difference(ours["frames_npy"], peer["frames_npy"])
         if args.keep:
             print(f"clip kept at {path}")
     finally:

@@ -118,41 +118,64 @@ def _save(frames, clip_path: str, method: str) -> str:
     return str(target)
 
 
-def measure(method: str, path: Path) -> dict:
-    """Run one method in a fresh interpreter; its JSON result."""
+def measure(method: str, path: Path, script: str = __file__) -> dict:
+    """Run one method in a fresh interpreter (``script --run METHOD PATH``); its JSON result."""
     output = subprocess.run(
-        [sys.executable, __file__, "--run", method, str(path)], check=True, capture_output=True, text=True
+        [sys.executable, script, "--run", method, str(path)], check=True, capture_output=True, text=True
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=10.0, help="clip length (default 10)")
+def command_line(description: str, default_minutes: float) -> argparse.Namespace:
+    """``--minutes``, ``--keep`` and the hidden ``--run METHOD PATH`` that ``measure`` uses."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--minutes", type=float, default=default_minutes, help=f"clip length (default {default_minutes:g})")
     parser.add_argument("--keep", action="store_true", help="keep the written clip and print its path")
     parser.add_argument("--run", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.run:
-        method, path = args.run
-        result = run_vidclass(path) if method == "vidclass" else run_read_all(path)
-        print(json.dumps(result))
-        return 0
+    return parser.parse_args()
 
+
+def run_child(args: argparse.Namespace, methods: dict) -> bool:
+    """In a ``measure`` child: run ``--run``'s method, print its JSON, return True."""
+    if not args.run:
+        return False
+    method, path = args.run
+    print(json.dumps(methods[method](path)))
+    return True
+
+
+def write_bench_clip(path: Path, minutes: float, width: int, height: int, **options) -> int:
+    """Write a synthetic 25 fps clip of ``minutes`` (``write_clip`` options); print what was
+    written and how long it took; return its frame count."""
     from vidclass.synthetic import write_clip
+
+    num_frames = int(round(minutes * 60 * 25))
+    start = time.perf_counter()
+    write_clip(path, num_frames, fps=25, height=height, width=width, **options)
+    print(f"wrote {num_frames} frames of {width}×{height} at 25 fps ({minutes:g} min, "
+          f"{path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+    return num_frames
+
+
+def mean_difference(first_npy: str, second_npy: str) -> float:
+    """Mean absolute difference (of 255) between two methods' saved frames."""
+    import numpy as np
+
+    return float(np.abs(np.load(first_npy).astype(float) - np.load(second_npy)).mean())
+
+
+def main() -> int:
+    args = command_line(__doc__.splitlines()[0], 10.0)
+    if run_child(args, {"vidclass": run_vidclass, "read-all": run_read_all}):
+        return 0
 
     folder = Path(tempfile.mkdtemp(prefix="vidclass-bench-sampling-"))
     try:
-        num_frames = int(round(args.minutes * 60 * 25))
         path = folder / "ten_minutes.mp4"
-        start = time.perf_counter()
-        write_clip(path, num_frames, fps=25, height=240, width=320)
-        print(f"wrote {num_frames} frames of 320×240 at 25 fps ({num_frames / 25 / 60:g} min, "
-              f"{path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+        write_bench_clip(path, args.minutes, width=320, height=240)
         ours = measure("vidclass", path)
         naive = measure("read-all", path)
-        import numpy as np
-
-        difference = float(np.abs(np.load(ours["frames_npy"]).astype(float) - np.load(naive["frames_npy"])).mean())
+        difference = mean_difference(ours["frames_npy"], naive["frames_npy"])
         if args.keep:
             print(f"clip kept at {path}")
     finally:
