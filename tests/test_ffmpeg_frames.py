@@ -165,3 +165,4 @@ def test_not_a_video_is_a_one_line_error(tmp_path):
     with pytest.raises(BadInputError):
         probe(fake)
     assert ffmpeg_children() == []
+

@@ -56,7 +56,7 @@ def frame_stream(
     if max_side:
         side = int(max_side)
         filters.append(f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:flags=area")
-    output_options = ["-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough"]
+    output_options = ["-map", "0:V:0", "-an", "-sn", "-fps_mode", "passthrough"]  # V: not cover art
     if filters:
         output_options += ["-vf", ",".join(filters)]
     frames = imageio_ffmpeg.read_frames(str(Path(path)), pix_fmt="rgb24", output_params=output_options)
