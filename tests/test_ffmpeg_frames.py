@@ -121,6 +121,15 @@ def test_only_the_wanted_frames_cross_the_pipe(synthetic_clip):
     piped = list(ffmpeg_frames.frame_stream(path, only=[2, 17, 39, 45]))
     assert [read_index(frame) for frame in piped] == [2, 17, 39]  # 45 is past the end
     assert len(list(ffmpeg_frames.frame_stream(path))) == 40
+    assert list(ffmpeg_frames.frame_stream(path, only=[])) == []
+
+
+def test_many_wanted_frames_are_picked_without_the_filter(synthetic_clip, monkeypatch):
+    path = synthetic_clip("av1.mp4", 40, height=120, width=160, **AV1)
+    monkeypatch.setattr(ffmpeg_frames, "SELECT_FILTER_MAX_FRAMES", 2)
+    piped = list(ffmpeg_frames.frame_stream(path, only=[30, 4, 17, 4]))
+    assert [read_index(frame) for frame in piped] == [4, 17, 30]
+    assert ffmpeg_children() == []
 
 
 def test_ffmpeg_path_gives_the_frames_opencv_gives(synthetic_clip, monkeypatch):

@@ -30,6 +30,11 @@ FFMPEG_ONLY_CODECS = frozenset({"AV01"})
 logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)
 
 
+# Up to this many wanted frames, ffmpeg's ``select`` filter picks them (its expression is
+# evaluated per decoded frame, one term per wanted frame); more are picked here instead.
+SELECT_FILTER_MAX_FRAMES = 512
+
+
 class FfmpegDecodeError(RuntimeError):
     """ffmpeg could not open or decode the clip; the message is ffmpeg's own reason."""
 
@@ -40,19 +45,23 @@ def frame_stream(
     """uint8 RGB [H, W, 3] frames of the clip's first video stream, in decode order.
 
     ``max_side``: frames whose longest side is bigger are shrunk (aspect kept) so that it
-    is at most this. ``only``: the decode-order indices wanted (sorted, distinct, ≥ 0);
-    every frame is still decoded, but ffmpeg's ``select`` filter passes only these to the
-    scaler and the pipe, so an hour of frames never crosses it to keep 16. The stream then
-    yields just those frames, in order (fewer when the clip ends sooner). The ffmpeg
+    is at most this. ``only``: the decode-order indices wanted (≥ 0); every frame is still
+    decoded, but ffmpeg's ``select`` filter passes only these to the scaler and the pipe,
+    so an hour of frames never crosses it to keep 16. The stream then yields just those
+    frames, in increasing index order (fewer when the clip ends sooner). The ffmpeg
     process ends when the stream ends or the caller stops early (closing the generator
     kills it). Raises ``FfmpegDecodeError`` when ffmpeg cannot read the file at all; a
     clip cut short simply yields fewer frames.
     """
     import imageio_ffmpeg
 
+    wanted = None if only is None else sorted({int(index) for index in only})
+    if wanted is not None and not wanted:
+        return
+    by_filter = wanted is not None and len(wanted) <= SELECT_FILTER_MAX_FRAMES
     filters = []
-    if only is not None:
-        filters.append("select='" + "+".join(f"eq(n,{int(index)})" for index in only) + "'")
+    if by_filter:
+        filters.append("select='" + "+".join(f"eq(n,{index})" for index in wanted) + "'")
     if max_side:
         side = int(max_side)
         filters.append(f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:flags=area")
@@ -64,11 +73,16 @@ def frame_stream(
         try:
             meta = next(frames)
         except (OSError, RuntimeError, StopIteration) as error:
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no video stream"
+            reason = str(error).strip().splitlines()[-1][:200] if str(error).strip() else "no video stream"
             raise FfmpegDecodeError(reason) from error
         width, height = meta["size"]
+        kept = None if wanted is None or by_filter else set(wanted)
         try:
-            for raw in frames:
+            for index, raw in enumerate(frames):
+                if kept is not None and index not in kept:
+                    if index > wanted[-1]:
+                        return
+                    continue
                 yield np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3).copy()  # writable
         except RuntimeError:
             return  # ffmpeg stopped on damaged data: the frames before it stand
