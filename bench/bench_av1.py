@@ -21,16 +21,15 @@ memory, and whether vidclass and read-all picked the same frames.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 from bench_sampling import (
-    NUM_FRAMES, SIZE, command_line, mean_difference, measure, peak_rss_megabytes, run_child, run_read_all, run_vidclass, write_bench_clip,
-)
+    NUM_FRAMES, SIZE, bench_folder, command_line, mean_difference, measure, peak_rss_megabytes, run_child,
+    run_read_all, run_vidclass, write_bench_clip,
+)  # fmt: skip
 
 
 def run_read_all_imageio(path: str) -> dict:
@@ -71,19 +70,13 @@ def main() -> int:
     if run_child(args, METHODS):
         return 0
 
-    folder = Path(tempfile.mkdtemp(prefix="vidclass-bench-av1-"))
-    try:
+    with bench_folder("vidclass-bench-av1-", args.keep) as folder:
         path = folder / "av1.mp4"
         num_frames = write_bench_clip(path, args.minutes, width=640, height=360, codec="libsvtav1",
                                       output_params=["-preset", "10", "-crf", "35", "-svtav1-params", "log-level=0"])
         results = {method: measure(method, path, __file__) for method in METHODS}
         ours, peer = results["vidclass"], results["imageio"]
         difference = mean_difference(ours["frames_npy"], peer["frames_npy"])
-        if args.keep:
-            print(f"clip kept at {path}")
-    finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
 
     print()
     print(f"Sampling {NUM_FRAMES} frames (uniform, {SIZE}×{SIZE} centre crop) from a {args.minutes:g}-minute AV1 clip")

@@ -20,6 +20,7 @@ foundation issue: vidclass ≤ 1 s and ≤ 300 MB, ≥ 20× faster than read-all
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import shutil
@@ -157,6 +158,19 @@ def write_bench_clip(path: Path, minutes: float, width: int, height: int, **opti
     return num_frames
 
 
+@contextlib.contextmanager
+def bench_folder(prefix: str, keep: bool):
+    """A temporary folder for a benchmark's clip: removed afterwards, or kept and named with ``keep``."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+        if keep:
+            print(f"clip kept in {folder}")
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def mean_difference(first_npy: str, second_npy: str) -> float:
     """Mean absolute difference (of 255) between two methods' saved frames."""
     import numpy as np
@@ -169,18 +183,12 @@ def main() -> int:
     if run_child(args, {"vidclass": run_vidclass, "read-all": run_read_all}):
         return 0
 
-    folder = Path(tempfile.mkdtemp(prefix="vidclass-bench-sampling-"))
-    try:
+    with bench_folder("vidclass-bench-sampling-", args.keep) as folder:
         path = folder / "ten_minutes.mp4"
         write_bench_clip(path, args.minutes, width=320, height=240)
         ours = measure("vidclass", path)
         naive = measure("read-all", path)
         difference = mean_difference(ours["frames_npy"], naive["frames_npy"])
-        if args.keep:
-            print(f"clip kept at {path}")
-    finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
 
     def row(name, result):
         added = result["peak_rss_mb"] - result["rss_before_mb"]

@@ -89,8 +89,3 @@ def frame_stream(
     finally:
         frames.close()
 
-
-def count_frames(path: str | os.PathLike) -> int:
-    """How many frames decode (every frame decoded; piped at 16 pixels wide, so the cost
-    is the decoding alone)."""
-    return sum(1 for _ in frame_stream(path, max_side=16))

@@ -237,6 +237,11 @@ def _ffmpeg_frames(
         raise BadInputError(f"'{shown_name(path)}' could not be decoded ({error}).") from error
 
 
+def _count_with_ffmpeg(path: Path) -> int:
+    """How many frames decode, by ffmpeg (piped 16 pixels wide: the cost is the decoding)."""
+    return sum(1 for _ in _ffmpeg_frames(path, max_side=16))
+
+
 def _avi_codec_tag(path: Path) -> str:
     """The video codec tag an AVI header names (e.g. ``XVID``, ``DIVX``), or ``""``.
 
@@ -307,7 +312,8 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     path = Path(path)
     capture = _open_capture(path)
     try:
-        if _decodes_with_ffmpeg_only(capture):
+        ffmpeg_only = _decodes_with_ffmpeg_only(capture)
+        if ffmpeg_only:
             with contextlib.closing(_ffmpeg_frames(path, max_side=None, only=[0])) as stream:
                 first = next(stream, None)
         else:
@@ -325,9 +331,9 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         is_avi = path.suffix.lower() == ".avi"
         if is_avi:
             codec = _avi_codec_tag(path) or codec
-        if _decodes_with_ffmpeg_only(capture):
+        if ffmpeg_only:
             too_big = stated * width * height > EXACT_COUNT_PIXEL_FRAMES
-            frame_count = stated if too_big else ffmpeg_frames.count_frames(path)
+            frame_count = stated if too_big else _count_with_ffmpeg(path)
         elif stated <= 0:
             frame_count = 1 + _count_frames(capture)
         elif path.suffix.lower() in EXACT_HEADER_SUFFIXES and _frame_exists(capture, stated - 1):
@@ -383,7 +389,7 @@ def count_frames(path: str | os.PathLike) -> int:
     capture = _open_capture(Path(path))
     try:
         if _decodes_with_ffmpeg_only(capture):
-            return ffmpeg_frames.count_frames(path)
+            return _count_with_ffmpeg(Path(path))
         return _count_frames(capture)
     finally:
         capture.release()
