@@ -44,7 +44,8 @@ def peak_rss_megabytes() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_vidclass(path: str) -> dict:
+def run_vidclass(path: str, saved_as: str = "vidclass") -> dict:
+    """vidclass's ``sample_frames``; the frames are saved beside the clip as ``saved_as``."""
     from vidclass.sampling import SamplingConfig, sample_frames
 
     before = peak_rss_megabytes()
@@ -57,7 +58,7 @@ def run_vidclass(path: str) -> dict:
         "rss_before_mb": before,
         "shape": list(sampled.frames.shape),
         "indices": sampled.indices.tolist(),
-        "frames_npy": _save(sampled.frames, path, "vidclass"),
+        "frames_npy": _save(sampled.frames, path, saved_as),
     }
 
 

@@ -105,8 +105,8 @@ def test_av1_4k_frames_are_shrunk_before_the_pipe(synthetic_clip, monkeypatch):
     sizes = []
     real_stream = ffmpeg_frames.frame_stream
 
-    def recording_stream(source, max_side=None, only=None):
-        for frame in real_stream(source, max_side, only):
+    def recording_stream(source, max_side=None, only=None, seek_seconds=None):
+        for frame in real_stream(source, max_side, only, seek_seconds):
             sizes.append(frame.shape)
             yield frame
 
@@ -143,6 +143,79 @@ def test_ffmpeg_path_gives_the_frames_opencv_gives(synthetic_clip, monkeypatch):
     for index in wanted:
         difference = np.abs(by_ffmpeg[index].astype(int) - by_opencv[index].astype(int))
         assert by_ffmpeg[index].shape == by_opencv[index].shape and difference.mean() < 1.0 and difference.max() <= 4
+
+
+@pytest.fixture(scope="module")
+def long_av1_clip(tmp_path_factory):
+    """A 29.97 fps AV1 clip of 400 index frames (keyframe every 50) whose video starts 0.3 s
+    after its AAC audio, as an edited export does; both streams in one MP4."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    from vidclass.synthetic import write_clip
+
+    folder = tmp_path_factory.mktemp("long_av1")
+    video_only = write_clip(folder / "video.mkv", 400, fps=30000 / 1001, height=120, width=160, codec="libsvtav1",
+                            output_params=AV1["output_params"] + ["-g", "50"])  # fmt: skip
+    path = folder / "late_video.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-itsoffset", "0.3", "-i", str(video_only),
+                    "-f", "lavfi", "-i", "sine=duration=14", "-map", "0:v", "-map", "1:a", "-c:v", "copy",
+                    "-c:a", "aac", str(path)], check=True, capture_output=True)  # fmt: skip
+    return path
+
+
+def recorded_streams(monkeypatch) -> list[tuple]:
+    """Record each ``frame_stream`` call's ``(only, seek_seconds)`` (the real stream runs)."""
+    calls = []
+    real_stream = ffmpeg_frames.frame_stream
+
+    def recording_stream(source, max_side=None, only=None, seek_seconds=None):
+        calls.append((None if only is None else list(only), seek_seconds))
+        yield from real_stream(source, max_side, only, seek_seconds)
+
+    monkeypatch.setattr(ffmpeg_frames, "frame_stream", recording_stream)
+    return calls
+
+
+def test_first_frame_seconds_is_the_video_start_delay(long_av1_clip, synthetic_clip, tmp_path):
+    assert ffmpeg_frames.first_frame_seconds(long_av1_clip) == pytest.approx(0.3, abs=0.002)
+    assert ffmpeg_frames.first_frame_seconds(synthetic_clip("av1.mp4", 40, height=120, width=160, **AV1)) == 0.0
+    fake = tmp_path / "fake.mp4"
+    fake.write_bytes(b"not a video at all" * 100)
+    assert ffmpeg_frames.first_frame_seconds(fake) == 0.0
+
+
+def test_long_av1_clip_seeks_to_far_frames_and_lands_exactly(long_av1_clip, monkeypatch):
+    """Far frames of a long clip come from ffmpeg input seeks (one process per run of
+    nearby frames), aimed past the 0.3 s video delay and between frames, so each lands
+    on the exact frame at 29.97 fps."""
+    monkeypatch.setattr(video, "EXACT_COUNT_PIXEL_FRAMES", 1_000)  # 400 frames of 160×120 count as long
+    monkeypatch.setattr(video, "FFMPEG_SEEK_GAP_FRAMES", 60)
+    calls = recorded_streams(monkeypatch)
+    wanted = [0, 5, 150, 151, 190, 320, 399, 450]  # 450: past the end
+    frames = read_frames(long_av1_clip, wanted)
+    assert {index: read_index(frame) for index, frame in frames.items()} == {i: i for i in wanted if i < 400}
+    fps = 30000 / 1001
+    assert [only for only, _ in calls] == [[0, 5], [0, 1, 40], [0], [0, 51]]  # 450 is within 60 of 399
+    assert calls[0][1] is None
+    for (_, seek), first in zip(calls[1:], [150, 320, 399]):
+        assert seek == pytest.approx(0.3 + (first - 0.5) / fps, abs=0.002)
+    assert ffmpeg_children() == []
+
+    calls.clear()
+    assert [(i, read_index(frame)) for i, frame in iter_frames(long_av1_clip, start=300, stop=303)] == [
+        (300, 300), (301, 301), (302, 302)]  # fmt: skip
+    assert calls[0][1] == pytest.approx(0.3 + 299.5 / fps, abs=0.002)
+
+
+def test_small_av1_clip_is_never_sought_in(synthetic_clip, monkeypatch):
+    """A small clip is decoded forward from frame 0 in one ffmpeg run, as OpenCV reads one."""
+    path = synthetic_clip("av1.mp4", 40, height=120, width=160, **AV1)
+    monkeypatch.setattr(video, "FFMPEG_SEEK_GAP_FRAMES", 2)
+    calls = recorded_streams(monkeypatch)
+    assert sorted(read_frames(path, [1, 20, 39])) == [1, 20, 39]
+    assert calls == [([1, 20, 39], None)]
 
 
 def test_stopping_early_ends_the_ffmpeg_process(synthetic_clip):

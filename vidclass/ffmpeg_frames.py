@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import subprocess
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -40,18 +42,25 @@ class FfmpegDecodeError(RuntimeError):
 
 
 def frame_stream(
-    path: str | os.PathLike, max_side: int | None = None, only: Sequence[int] | None = None
+    path: str | os.PathLike,
+    max_side: int | None = None,
+    only: Sequence[int] | None = None,
+    seek_seconds: float | None = None,
 ) -> Iterator[np.ndarray]:
     """uint8 RGB [H, W, 3] frames of the clip's first video stream, in decode order.
 
     ``max_side``: frames whose longest side is bigger are shrunk (aspect kept) so that it
-    is at most this. ``only``: the decode-order indices wanted (≥ 0); every frame is still
-    decoded, but ffmpeg's ``select`` filter passes only these to the scaler and the pipe,
-    so an hour of frames never crosses it to keep 16. The stream then yields just those
-    frames, in increasing index order (fewer when the clip ends sooner). The ffmpeg
-    process ends when the stream ends or the caller stops early (closing the generator
-    kills it). Raises ``FfmpegDecodeError`` when ffmpeg cannot read the file at all; a
-    clip cut short simply yields fewer frames.
+    is at most this. ``only``: the decode-order indices wanted (≥ 0); every frame up to the
+    last of them is decoded, but ffmpeg's ``select`` filter passes only these to the scaler
+    and the pipe, so an hour of frames never crosses it to keep 16. The stream then yields
+    just those frames, in increasing index order (fewer when the clip ends sooner), and
+    ffmpeg stops once it has sent the last of them. ``seek_seconds``: decoding starts at
+    the first frame shown at or after this time (ffmpeg's input seek: from the keyframe
+    before it, earlier frames dropped), and that frame is index 0 for ``only``.
+
+    The ffmpeg process ends when the stream ends or the caller stops early (closing the
+    generator kills it). Raises ``FfmpegDecodeError`` when ffmpeg cannot read the file at
+    all; a clip cut short simply yields fewer frames.
     """
     import imageio_ffmpeg
 
@@ -68,7 +77,14 @@ def frame_stream(
     output_options = ["-map", "0:V:0", "-an", "-sn", "-fps_mode", "passthrough"]  # V: not cover art
     if filters:
         output_options += ["-vf", ",".join(filters)]
-    frames = imageio_ffmpeg.read_frames(str(Path(path)), pix_fmt="rgb24", output_params=output_options)
+    if by_filter:
+        # Stop after the last wanted frame. Without this ffmpeg decodes to the end of the
+        # clip, and the tail of the last frame waits in its output buffer until then.
+        output_options += ["-frames:v", str(len(wanted))]
+    input_options = [] if seek_seconds is None else ["-ss", f"{max(0.0, float(seek_seconds)):.6f}"]
+    frames = imageio_ffmpeg.read_frames(
+        str(Path(path)), pix_fmt="rgb24", input_params=input_options, output_params=output_options
+    )
     try:
         try:
             meta = next(frames)
@@ -89,3 +105,25 @@ def frame_stream(
     finally:
         frames.close()
 
+
+
+def first_frame_seconds(path: str | os.PathLike, timeout_seconds: float = 60.0) -> float:
+    """When the first video frame is shown, in seconds from the start of the file (≥ 0).
+
+    0 for most clips. More when the video starts after the audio (an edit's start delay):
+    frame ``i`` of a constant-rate clip is then shown at this + ``i / fps``, which is what
+    an input seek (``frame_stream``'s ``seek_seconds``) has to aim at. 0 when ffmpeg does
+    not say (its ``showinfo`` filter prints the time of each frame it sees).
+    """
+    import imageio_ffmpeg
+
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(Path(path)),
+        "-map", "0:V:0", "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-",
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout_seconds)
+    except (OSError, subprocess.TimeoutExpired):
+        return 0.0
+    found = re.search(r"pts_time:\s*(-?[0-9.]+)", result.stderr)
+    return max(0.0, float(found.group(1))) if found else 0.0

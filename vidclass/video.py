@@ -12,7 +12,8 @@ long clips seek (exact on constant-frame-rate clips; a seek lands by timestamp, 
 variable-frame-rate clip a sought frame can be a neighbour).
 
 Codecs OpenCV's FFmpeg cannot decode (AV1, see ``ffmpeg_frames``) are opened by OpenCV
-for their header, and their frames are decoded in order by imageio-ffmpeg's ffmpeg.
+for their header, and their frames are decoded in order by imageio-ffmpeg's ffmpeg (long
+clips: an ffmpeg input seek, by timestamp, over long gaps, as above).
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ VIDEO_SUFFIXES = (
 
 # Past this many frames between two wanted frames, a seek is cheaper than decoding forward.
 SEEK_GAP_FRAMES = 48
+
+# The same for clips ffmpeg decodes (``ffmpeg_frames``): each seek is a new ffmpeg process
+# that decodes from the keyframe before the target, so seeking only pays over gaps longer
+# than a usual keyframe interval (10 s at 25 fps).
+FFMPEG_SEEK_GAP_FRAMES = 250
 
 # AVI files (XVID "packed bitstream") can hold empty chunks: the header counts them as
 # frames and a seek lands by timestamp, so after a seek the frame index would drift from
@@ -228,13 +234,21 @@ def _decodes_with_ffmpeg_only(capture: cv2.VideoCapture) -> bool:
 
 
 def _ffmpeg_frames(
-    path: Path, max_side: int | None = MAX_DECODED_SIDE, only: list[int] | None = None
+    path: Path, max_side: int | None = MAX_DECODED_SIDE, only: list[int] | None = None, seek_seconds: float | None = None
 ) -> Iterator[np.ndarray]:
     """``ffmpeg_frames.frame_stream`` with its failure as a one-line ``BadInputError``."""
     try:
-        yield from ffmpeg_frames.frame_stream(path, max_side, only)
+        yield from ffmpeg_frames.frame_stream(path, max_side, only, seek_seconds)
     except ffmpeg_frames.FfmpegDecodeError as error:
         raise BadInputError(f"'{shown_name(path)}' could not be decoded ({error}).") from error
+
+
+def _seek_time(first: int, fps: float, start_delay: float) -> float | None:
+    """Where an ffmpeg input seek to frame ``first`` aims, in seconds (None: no seek, for
+    frame 0): halfway between it and the frame before, so rounding cannot land a frame
+    early or late (exact at a constant ``fps``), after the video's ``start_delay``
+    (``ffmpeg_frames.first_frame_seconds``)."""
+    return start_delay + (first - 0.5) / fps if first > 0 else None
 
 
 def _count_with_ffmpeg(path: Path) -> int:
@@ -322,9 +336,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             raise BadInputError(f"'{shown_name(path)}' has no frame that can be decoded (damaged or truncated).")
         stated = capture.get(cv2.CAP_PROP_FRAME_COUNT)
         stated = int(stated) if np.isfinite(stated) and stated > 0 else 0
-        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
-        if not np.isfinite(fps) or fps <= 0 or fps > 1000:
-            fps = 25.0
+        fps = _frame_rate(capture)
         rotation = int(capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
         height, width = first.shape[:2]  # decoded frames are already rotated (auto-orientation)
         codec = _fourcc_text(capture.get(cv2.CAP_PROP_FOURCC))
@@ -364,6 +376,12 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         rotation=rotation,
         file_bytes=path.stat().st_size,
     )
+
+
+def _frame_rate(capture: cv2.VideoCapture) -> float:
+    """The clip's frames per second as its header states it (25 when missing or absurd)."""
+    fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+    return fps if np.isfinite(fps) and 0 < fps <= 1000 else 25.0
 
 
 def _seek_gap(capture: cv2.VideoCapture, path: Path) -> float:
@@ -449,10 +467,11 @@ def read_frames(
     if not wanted:
         return frames
     capture = _open_capture(Path(path))
-    if _decodes_with_ffmpeg_only(capture):
-        capture.release()
-        return _read_frames_in_order(Path(path), wanted, transform)
     seek_gap = _seek_gap(capture, Path(path))
+    if _decodes_with_ffmpeg_only(capture):
+        fps = _frame_rate(capture)
+        capture.release()
+        return _read_frames_by_ffmpeg(Path(path), wanted, transform, max(seek_gap, FFMPEG_SEEK_GAP_FRAMES), fps)
     try:
         position = 0  # index of the frame the next grab() decodes
         for target in wanted:
@@ -470,14 +489,43 @@ def read_frames(
     return frames
 
 
-def _read_frames_in_order(path: Path, wanted: list[int], transform) -> dict[int, np.ndarray]:
-    """``read_frames`` for a clip decoded by ffmpeg: decode forward from the first frame,
-    only the ``wanted`` ones (sorted, distinct, non-negative) piped back, and stop after
-    the last of them."""
+def _decoding_runs(wanted: list[int], seek_gap: float) -> list[tuple[int, list[int]]]:
+    """Split sorted, distinct frame indices into ``(first, indices)`` runs, each decoded
+    forward from frame ``first``: a new run (a seek to its first index) starts wherever
+    ``_advance_to`` would seek, i.e. more than ``seek_gap`` frames past the previous one."""
+    runs: list[tuple[int, list[int]]] = []
+    position = 0  # the frame decoding would reach next
+    for index in wanted:
+        if index - position > seek_gap:
+            runs.append((index, [index]))
+        elif runs:
+            runs[-1][1].append(index)
+        else:
+            runs.append((0, [index]))
+        position = index + 1
+    return runs
+
+
+def _read_frames_by_ffmpeg(
+    path: Path, wanted: list[int], transform, seek_gap: float, fps: float
+) -> dict[int, np.ndarray]:
+    """``read_frames`` for a clip decoded by ffmpeg (``wanted``: sorted, distinct, ≥ 0).
+
+    Each run of ``_decoding_runs`` is one ffmpeg process: it seeks to the run's first
+    frame (a long clip's far frames; none on small clips, as with OpenCV), decodes forward,
+    pipes back only the wanted frames and stops after the last of them.
+    """
     frames: dict[int, np.ndarray] = {}
-    with contextlib.closing(_ffmpeg_frames(path, only=wanted)) as stream:
-        for index, frame in zip(wanted, stream):
-            frames[index] = transform(frame) if transform else frame
+    runs = _decoding_runs(wanted, seek_gap)
+    start_delay = ffmpeg_frames.first_frame_seconds(path) if runs[-1][0] > 0 else 0.0
+    for first, run in runs:
+        only = [index - first for index in run]
+        seek_seconds = _seek_time(first, fps, start_delay)
+        with contextlib.closing(_ffmpeg_frames(path, only=only, seek_seconds=seek_seconds)) as stream:
+            for index, frame in zip(run, stream):
+                frames[index] = transform(frame) if transform else frame
+        if run[-1] not in frames:
+            break  # the clip ended early
     return frames
 
 
@@ -487,16 +535,19 @@ def iter_frames(path: str | os.PathLike, start: int = 0, stop: int | None = None
     Streams: one decoded frame in memory at a time.
     """
     capture = _open_capture(Path(path))
+    seek_gap = _seek_gap(capture, Path(path))
     if _decodes_with_ffmpeg_only(capture):
+        fps = _frame_rate(capture)
         capture.release()
-        with contextlib.closing(_ffmpeg_frames(Path(path))) as stream:
-            for index, frame in enumerate(stream):
+        first = start if start > max(seek_gap, FFMPEG_SEEK_GAP_FRAMES) else 0
+        start_delay = ffmpeg_frames.first_frame_seconds(path) if first > 0 else 0.0
+        with contextlib.closing(_ffmpeg_frames(Path(path), seek_seconds=_seek_time(first, fps, start_delay))) as stream:
+            for index, frame in enumerate(stream, start=first):
                 if stop is not None and index >= stop:
                     return
                 if index >= start:
                     yield index, frame
         return
-    seek_gap = _seek_gap(capture, Path(path))
     try:
         index = _advance_to(capture, 0, start, seek_gap)
         while stop is None or index < stop:
