@@ -202,6 +202,17 @@ def test_bad_random_bytes_named_mp4(private_tmp):
     assert "noise.mp4" in message
 
 
+def test_bad_sound_only_mp4_says_there_is_no_picture(clips_dir, tmp_path, private_tmp):
+    """The audio track of a real clip, alone in an MP4 (what a phone's voice memo or a
+    wrongly exported clip is): told apart from a damaged file."""
+    sound = tmp_path / "sound.mp4"
+    ffmpeg("-i", str(require_asset(clips_dir, "jumping_jacks.mp4")), "-vn", "-c:a", "copy", str(sound))
+    message = assert_bad_upload("voice memo.mp4", sound.read_bytes(), private_tmp)
+    assert "voice memo.mp4" in message and "only sound" in message
+    noise = np.random.default_rng(0).integers(0, 256, 200_000, dtype=np.uint8).tobytes()
+    assert "only sound" not in assert_bad_upload("noise.mp4", noise, private_tmp)
+
+
 def test_bad_truncated_mp4_first_half_of_a_real_file(clips_dir, private_tmp):
     data = require_asset(clips_dir, "jumping_jacks.mp4").read_bytes()
     assert_bad_upload("truncated.mp4", data[: len(data) // 2], private_tmp)

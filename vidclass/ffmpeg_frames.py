@@ -107,7 +107,20 @@ def frame_stream(
 
 
 
-def first_frame_seconds(path: str | os.PathLike, timeout_seconds: float = 60.0) -> float:
+def _ffmpeg_report(path: str | os.PathLike, output_arguments: list[str], timeout_seconds: float = 60.0) -> str:
+    """What ffmpeg prints (its stderr) reading ``path`` with ``output_arguments``; "" when
+    ffmpeg cannot be run or takes longer than ``timeout_seconds``."""
+    import imageio_ffmpeg
+
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(Path(path)), *output_arguments]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout_seconds)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stderr
+
+
+def first_frame_seconds(path: str | os.PathLike) -> float:
     """When the first video frame is shown, in seconds from the start of the file (≥ 0).
 
     0 for most clips. More when the video starts after the audio (an edit's start delay):
@@ -115,15 +128,13 @@ def first_frame_seconds(path: str | os.PathLike, timeout_seconds: float = 60.0) 
     an input seek (``frame_stream``'s ``seek_seconds``) has to aim at. 0 when ffmpeg does
     not say (its ``showinfo`` filter prints the time of each frame it sees).
     """
-    import imageio_ffmpeg
-
-    command = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(Path(path)),
-        "-map", "0:V:0", "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-",
-    ]  # fmt: skip
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout_seconds)
-    except (OSError, subprocess.TimeoutExpired):
-        return 0.0
-    found = re.search(r"pts_time:\s*(-?[0-9.]+)", result.stderr)
+    report = _ffmpeg_report(path, ["-map", "0:V:0", "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-"])
+    found = re.search(r"pts_time:\s*(-?[0-9.]+)", report)
     return max(0.0, float(found.group(1))) if found else 0.0
+
+
+def stream_kinds(path: str | os.PathLike) -> set[str]:
+    """The kinds of stream the file holds as ffmpeg reads them: ``{"video", "audio"}`` for
+    a usual clip, ``{"audio"}`` for a sound file, empty when ffmpeg cannot read it."""
+    report = _ffmpeg_report(path, [])  # no output: ffmpeg lists the streams, then stops
+    return {kind.lower() for kind in re.findall(r"^\s*Stream #\S+: (Video|Audio|Subtitle|Data|Attachment):", report, re.M)}

@@ -217,6 +217,8 @@ def _open_capture(path: Path) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not capture.isOpened():
         capture.release()
+        if ffmpeg_frames.stream_kinds(path) == {"audio"}:
+            raise BadInputError(f"'{shown_name(path)}' holds only sound: there is no picture to classify.")
         raise BadInputError(f"'{shown_name(path)}' is not a video vidclass can read (damaged or not a video file).")
     capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     return capture
