@@ -106,7 +106,6 @@ def frame_stream(
         frames.close()
 
 
-
 def _ffmpeg_report(path: str | os.PathLike, output_arguments: list[str], timeout_seconds: float = 60.0) -> str:
     """What ffmpeg prints (its stderr) reading ``path`` with ``output_arguments``; "" when
     ffmpeg cannot be run or takes longer than ``timeout_seconds``."""
