@@ -145,24 +145,40 @@ def test_ffmpeg_path_gives_the_frames_opencv_gives(synthetic_clip, monkeypatch):
         assert by_ffmpeg[index].shape == by_opencv[index].shape and difference.mean() < 1.0 and difference.max() <= 4
 
 
-@pytest.fixture(scope="module")
-def long_av1_clip(tmp_path_factory):
-    """A 29.97 fps AV1 clip of 400 index frames (keyframe every 50) whose video starts 0.3 s
-    after its AAC audio, as an edited export does; both streams in one MP4."""
+def ffmpeg(*arguments: str) -> None:
     import subprocess
 
     import imageio_ffmpeg
 
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", *arguments], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def long_av1_video(tmp_path_factory):
+    """A 29.97 fps AV1 clip of 400 index frames of 160×120 (a keyframe every 50), in Matroska."""
     from vidclass.synthetic import write_clip
 
     folder = tmp_path_factory.mktemp("long_av1")
-    video_only = write_clip(folder / "video.mkv", 400, fps=30000 / 1001, height=120, width=160, codec="libsvtav1",
-                            output_params=AV1["output_params"] + ["-g", "50"])  # fmt: skip
-    path = folder / "late_video.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-itsoffset", "0.3", "-i", str(video_only),
-                    "-f", "lavfi", "-i", "sine=duration=14", "-map", "0:v", "-map", "1:a", "-c:v", "copy",
-                    "-c:a", "aac", str(path)], check=True, capture_output=True)  # fmt: skip
+    return write_clip(folder / "video.mkv", 400, fps=30000 / 1001, height=120, width=160, codec="libsvtav1",
+                      output_params=AV1["output_params"] + ["-g", "50"])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def long_av1_clip(long_av1_video):
+    """``long_av1_video`` starting 0.3 s after an AAC audio track, as an edited export does;
+    both streams in one MP4."""
+    path = long_av1_video.with_name("late_video.mp4")
+    ffmpeg("-itsoffset", "0.3", "-i", str(long_av1_video), "-f", "lavfi", "-i", "sine=duration=14",
+           "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(path))  # fmt: skip
     return path
+
+
+@pytest.fixture
+def clips_count_as_long(monkeypatch):
+    """400 frames of 160×120 count as a long clip: its header is checked with seeks at the
+    end, and far frames are sought (more than 60 frames away)."""
+    monkeypatch.setattr(video, "EXACT_COUNT_PIXEL_FRAMES", 1_000)
+    monkeypatch.setattr(video, "FFMPEG_SEEK_GAP_FRAMES", 60)
 
 
 def recorded_streams(monkeypatch) -> list[tuple]:
@@ -186,12 +202,11 @@ def test_first_frame_seconds_is_the_video_start_delay(long_av1_clip, synthetic_c
     assert ffmpeg_frames.first_frame_seconds(fake) == 0.0
 
 
-def test_long_av1_clip_seeks_to_far_frames_and_lands_exactly(long_av1_clip, monkeypatch):
+def test_long_av1_clip_seeks_to_far_frames_and_lands_exactly(long_av1_clip, clips_count_as_long, monkeypatch):
     """Far frames of a long clip come from ffmpeg input seeks (one process per run of
     nearby frames), aimed past the 0.3 s video delay and between frames, so each lands
     on the exact frame at 29.97 fps."""
-    monkeypatch.setattr(video, "EXACT_COUNT_PIXEL_FRAMES", 1_000)  # 400 frames of 160×120 count as long
-    monkeypatch.setattr(video, "FFMPEG_SEEK_GAP_FRAMES", 60)
+    assert probe(long_av1_clip).frame_count == 400
     calls = recorded_streams(monkeypatch)
     wanted = [0, 5, 150, 151, 190, 320, 399, 450]  # 450: past the end
     frames = read_frames(long_av1_clip, wanted)
@@ -207,6 +222,33 @@ def test_long_av1_clip_seeks_to_far_frames_and_lands_exactly(long_av1_clip, monk
     assert [(i, read_index(frame)) for i, frame in iter_frames(long_av1_clip, start=300, stop=303)] == [
         (300, 300), (301, 301), (302, 302)]  # fmt: skip
     assert calls[0][1] == pytest.approx(0.3 + 299.5 / fps, abs=0.002)
+
+
+def test_long_av1_webm_whose_sound_outlasts_the_picture_is_counted_right(long_av1_video, clips_count_as_long):
+    """WebM states a frame count from its duration, which a longer audio track stretches:
+    the count is checked with seeks at the end, and uniform sampling lands on real frames."""
+    path = long_av1_video.with_name("long_sound.webm")
+    ffmpeg("-i", str(long_av1_video), "-f", "lavfi", "-i", "sine=duration=15", "-map", "0:v", "-map", "1:a",
+           "-c:v", "copy", "-c:a", "libopus", str(path))  # fmt: skip
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    stated = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+    capture.release()
+    assert stated > 420
+    assert probe(path).frame_count == 400
+    sampled = sample_frames(path, SamplingConfig("uniform", 8, (120, 160), "stretch"))
+    assert sampled.indices.tolist() == uniform_indices(400, 8).tolist()
+    assert [read_index(frame) for frame in sampled.frames] == sampled.indices.tolist()
+
+
+def test_truncated_long_av1_clip_counts_the_frames_that_decode(long_av1_video, clips_count_as_long, tmp_path):
+    """Cut short, a long Matroska clip still states 400 frames: a binary search with seeks
+    finds the last one that decodes, without decoding the whole clip."""
+    data = long_av1_video.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) * 2 // 5])
+    decoded = count_frames(cut)
+    assert 50 < decoded < 300
+    assert probe(cut).frame_count == decoded
 
 
 def test_small_av1_clip_is_never_sought_in(synthetic_clip, monkeypatch):

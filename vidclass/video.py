@@ -253,9 +253,38 @@ def _seek_time(first: int, fps: float, start_delay: float) -> float | None:
     return start_delay + (first - 0.5) / fps if first > 0 else None
 
 
-def _count_with_ffmpeg(path: Path) -> int:
-    """How many frames decode, by ffmpeg (piped 16 pixels wide: the cost is the decoding)."""
-    return sum(1 for _ in _ffmpeg_frames(path, max_side=16))
+def _count_with_ffmpeg(path: Path, first: int = 0, limit: int | None = None, fps: float = 25.0,
+                       start_delay: float = 0.0) -> int:
+    """How many frames decode, by ffmpeg (piped 16 pixels wide: the cost is the decoding):
+    from frame ``first`` (an input seek there, see ``_seek_time``) to the end, or at most
+    ``limit`` of them (ffmpeg stops after those)."""
+    only = None if limit is None else list(range(limit))
+    stream = _ffmpeg_frames(path, max_side=16, only=only, seek_seconds=_seek_time(first, fps, start_delay))
+    with contextlib.closing(stream):
+        return sum(1 for _ in stream)
+
+
+def _checked_count_with_ffmpeg(path: Path, stated: int, fps: float, tail: int = 8) -> int:
+    """``_checked_frame_count`` for a long clip ffmpeg decodes, with ffmpeg seeks.
+
+    The frames from ``tail`` before the stated end are counted: the usual case, and one
+    where the header overstates a little (a WebM states its count from a duration that the
+    audio can stretch). When none decodes there (a truncated file), a binary search with
+    seeks finds the last frame that exists. Exact at a constant frame rate.
+    """
+    start_delay = ffmpeg_frames.first_frame_seconds(path)
+    last_checked = max(0, stated - tail)
+    counted = _count_with_ffmpeg(path, last_checked, fps=fps, start_delay=start_delay)
+    if counted or last_checked == 0:
+        return last_checked + counted
+    low, high = 0, last_checked  # frame `low` exists (it was decoded), frame `high` does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _count_with_ffmpeg(path, middle, limit=1, fps=fps, start_delay=start_delay):
+            low = middle
+        else:
+            high = middle
+    return low + 1
 
 
 def _avi_codec_tag(path: Path) -> str:
@@ -347,7 +376,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             codec = _avi_codec_tag(path) or codec
         if ffmpeg_only:
             too_big = stated * width * height > EXACT_COUNT_PIXEL_FRAMES
-            frame_count = stated if too_big else _count_with_ffmpeg(path)
+            frame_count = _checked_count_with_ffmpeg(path, stated, fps) if too_big else _count_with_ffmpeg(path)
         elif stated <= 0:
             frame_count = 1 + _count_frames(capture)
         elif path.suffix.lower() in EXACT_HEADER_SUFFIXES and _frame_exists(capture, stated - 1):
