@@ -251,6 +251,16 @@ def test_truncated_long_av1_clip_counts_the_frames_that_decode(long_av1_video, c
     assert probe(cut).frame_count == decoded
 
 
+def test_hundreds_of_wanted_frames_go_through_the_select_filter(long_av1_video):
+    """MoViNet samples up to 300 frames: ffmpeg rejects a flat select expression of more
+    than about 100 terms ("Cannot allocate memory"), so the expression is a binary search."""
+    wanted = list(range(0, 400, 2))[:180] + [399]
+    assert len(wanted) <= ffmpeg_frames.SELECT_FILTER_MAX_FRAMES
+    assert [read_index(frame) for frame in ffmpeg_frames.frame_stream(long_av1_video, only=wanted)] == wanted
+    sampled = sample_frames(long_av1_video, SamplingConfig("uniform", 300, (120, 160), "stretch"))
+    assert [read_index(frame) for frame in sampled.frames] == sampled.indices.tolist() == uniform_indices(400, 300).tolist()
+
+
 def test_small_av1_clip_is_never_sought_in(synthetic_clip, monkeypatch):
     """A small clip is decoded forward from frame 0 in one ffmpeg run, as OpenCV reads one."""
     path = synthetic_clip("av1.mp4", 40, height=120, width=160, **AV1)

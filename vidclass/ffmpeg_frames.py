@@ -32,13 +32,25 @@ FFMPEG_ONLY_CODECS = frozenset({"AV01"})
 logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)
 
 
-# Up to this many wanted frames, ffmpeg's ``select`` filter picks them (its expression is
-# evaluated per decoded frame, one term per wanted frame); more are picked here instead.
+# Up to this many wanted frames, ffmpeg's ``select`` filter picks them (``select_expression``:
+# a binary search, evaluated per decoded frame); more are picked here instead.
 SELECT_FILTER_MAX_FRAMES = 512
 
 
 class FfmpegDecodeError(RuntimeError):
     """ffmpeg could not open or decode the clip; the message is ffmpeg's own reason."""
+
+
+def select_expression(wanted: Sequence[int]) -> str:
+    """An ffmpeg expression that is 1 for the decoded frames numbered ``wanted`` (sorted,
+    distinct) and 0 for the others: a binary search over ``n`` (the frame number), so
+    each frame costs O(log len(wanted)) comparisons and the nesting stays shallow. (A flat
+    ``eq(n,a)+eq(n,b)+…`` of more than about 100 terms makes ffmpeg fail with "Cannot
+    allocate memory".)"""
+    if len(wanted) == 1:
+        return f"eq(n,{wanted[0]})"
+    middle = len(wanted) // 2
+    return f"if(lt(n,{wanted[middle]}),{select_expression(wanted[:middle])},{select_expression(wanted[middle:])})"
 
 
 def frame_stream(
@@ -70,7 +82,7 @@ def frame_stream(
     by_filter = wanted is not None and len(wanted) <= SELECT_FILTER_MAX_FRAMES
     filters = []
     if by_filter:
-        filters.append("select='" + "+".join(f"eq(n,{index})" for index in wanted) + "'")
+        filters.append(f"select='{select_expression(wanted)}'")
     if max_side:
         side = int(max_side)
         filters.append(f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:flags=area")
