@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import bench_setup  # noqa: E402,F401  (paths and VIDCLASS_HOME)
 from bench_sampling import (
     NUM_FRAMES, SIZE, bench_folder, command_line, mean_difference, measure, peak_rss_megabytes, run_child,
-    run_read_all, run_vidclass, write_bench_clip,
+    run_read_all, run_vidclass, save_frames, write_bench_clip,
 )  # fmt: skip
 
 
@@ -54,15 +53,13 @@ def run_read_all_imageio(path: str) -> dict:
         top, left = (frame.shape[0] - side) // 2, (frame.shape[1] - side) // 2
         picked.append(cv2.resize(frame[top : top + side, left : left + side], (SIZE, SIZE), interpolation=cv2.INTER_AREA))
     seconds = time.perf_counter() - start
-    target = Path(path).with_name("read-all-imageio.npy")
-    np.save(target, np.array(picked))
     return {
         "seconds": seconds,
         "peak_rss_mb": peak_rss_megabytes(),
         "rss_before_mb": before,
         "frames_decoded": int(len(every_frame)),
         "indices": indices.tolist(),
-        "frames_npy": str(target),
+        "frames_npy": save_frames(np.array(picked), path, "read-all-imageio"),
     }
 
 

@@ -58,7 +58,7 @@ def run_vidclass(path: str, saved_as: str = "vidclass") -> dict:
         "rss_before_mb": before,
         "shape": list(sampled.frames.shape),
         "indices": sampled.indices.tolist(),
-        "frames_npy": _save(sampled.frames, path, saved_as),
+        "frames_npy": save_frames(sampled.frames, path, saved_as),
     }
 
 
@@ -107,11 +107,11 @@ def run_read_all(path: str) -> dict:
         "shape": list(picked.shape),
         "frames_decoded": int(len(every_frame)),
         "indices": indices.tolist(),
-        "frames_npy": _save(picked, path, "read-all"),
+        "frames_npy": save_frames(picked, path, "read-all"),
     }
 
 
-def _save(frames, clip_path: str, method: str) -> str:
+def save_frames(frames, clip_path: str, method: str) -> str:
     """Save picked frames beside the clip so the parent process can compare methods."""
     import numpy as np
 

@@ -13,10 +13,10 @@ import vidclass.video as video
 from vidclass import ffmpeg_frames
 from vidclass.errors import BadInputError
 from vidclass.sampling import SamplingConfig, sample_frames, uniform_indices
-from vidclass.synthetic import read_index
+from vidclass.synthetic import AV1_ENCODER_OPTIONS, read_index, run_ffmpeg
 from vidclass.video import Clip, count_frames, iter_frames, probe, read_frames
 
-AV1 = {"codec": "libsvtav1", "output_params": ["-preset", "10", "-crf", "30", "-svtav1-params", "log-level=0"]}
+AV1 = {"codec": "libsvtav1", "output_params": list(AV1_ENCODER_OPTIONS)}
 
 
 def ffmpeg_children() -> list[int]:
@@ -62,14 +62,9 @@ def test_av1_clip_probed_and_read_exactly(synthetic_clip):
 def test_av1_in_matroska_counts_frames_that_decode_not_the_header(synthetic_clip, tmp_path):
     """Matroska states a count from the duration: with a late first frame (a clip cut
     from a longer one) it overstates; the decoded count wins."""
-    import subprocess
-
-    import imageio_ffmpeg
-
     source = synthetic_clip("av1.mp4", 30, fps=10, height=120, width=160, **AV1)
     path = tmp_path / "late_start.mkv"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-itsoffset", "0.25", "-i", str(source),
-                    "-c", "copy", str(path)], check=True, capture_output=True)  # fmt: skip
+    run_ffmpeg("-itsoffset", "0.25", "-i", str(source), "-c", "copy", str(path))
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     stated = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     capture.release()
@@ -145,14 +140,6 @@ def test_ffmpeg_path_gives_the_frames_opencv_gives(synthetic_clip, monkeypatch):
         assert by_ffmpeg[index].shape == by_opencv[index].shape and difference.mean() < 1.0 and difference.max() <= 4
 
 
-def ffmpeg(*arguments: str) -> None:
-    import subprocess
-
-    import imageio_ffmpeg
-
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", *arguments], check=True, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def long_av1_video(tmp_path_factory):
     """A 29.97 fps AV1 clip of 400 index frames of 160×120 (a keyframe every 50), in Matroska."""
@@ -168,7 +155,7 @@ def long_av1_clip(long_av1_video):
     """``long_av1_video`` starting 0.3 s after an AAC audio track, as an edited export does;
     both streams in one MP4."""
     path = long_av1_video.with_name("late_video.mp4")
-    ffmpeg("-itsoffset", "0.3", "-i", str(long_av1_video), "-f", "lavfi", "-i", "sine=duration=14",
+    run_ffmpeg("-itsoffset", "0.3", "-i", str(long_av1_video), "-f", "lavfi", "-i", "sine=duration=14",
            "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(path))  # fmt: skip
     return path
 
@@ -228,7 +215,7 @@ def test_long_av1_webm_whose_sound_outlasts_the_picture_is_counted_right(long_av
     """WebM states a frame count from its duration, which a longer audio track stretches:
     the count is checked with seeks at the end, and uniform sampling lands on real frames."""
     path = long_av1_video.with_name("long_sound.webm")
-    ffmpeg("-i", str(long_av1_video), "-f", "lavfi", "-i", "sine=duration=15", "-map", "0:v", "-map", "1:a",
+    run_ffmpeg("-i", str(long_av1_video), "-f", "lavfi", "-i", "sine=duration=15", "-map", "0:v", "-map", "1:a",
            "-c:v", "copy", "-c:a", "libopus", str(path))  # fmt: skip
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     stated = capture.get(cv2.CAP_PROP_FRAME_COUNT)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 import vidclass.video as video
 from vidclass.errors import BadInputError
 from vidclass.sampling import SamplingConfig, sample_frames, uniform_indices
-from vidclass.synthetic import read_index
+from vidclass.synthetic import read_index, run_ffmpeg
 from vidclass.video import Clip, iter_frames, probe, read_frames
 
 from conftest import require_asset
@@ -53,12 +52,6 @@ def assert_sample_upload(name: str, data: bytes, folder: Path, config: SamplingC
         sampled = sample_frames(path, config)
     assert leftover_temp_files(folder) == []
     return sampled
-
-
-def ffmpeg(*arguments: str) -> None:
-    import imageio_ffmpeg
-
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *arguments], check=True, capture_output=True)
 
 
 # --- clips -----------------------------------------------------------------------------
@@ -178,7 +171,7 @@ def test_other_containers_are_counted_and_read_exactly(synthetic_clip, tmp_path,
     MPEG-TS and MPEG-PS a seek back to frame 0 lands elsewhere: counting must not seek."""
     source = synthetic_clip("small.mp4", 30, height=120, width=160)
     path = tmp_path / f"clip{suffix}"
-    ffmpeg("-i", str(source), *codec_options, str(path))
+    run_ffmpeg("-i", str(source), *codec_options, str(path))
     info = probe(path)
     assert info.frame_count == 30, info
     frames = read_frames(path, range(30))
@@ -206,7 +199,7 @@ def test_bad_sound_only_mp4_says_there_is_no_picture(clips_dir, tmp_path, privat
     """The audio track of a real clip, alone in an MP4 (what a phone's voice memo or a
     wrongly exported clip is): told apart from a damaged file."""
     sound = tmp_path / "sound.mp4"
-    ffmpeg("-i", str(require_asset(clips_dir, "jumping_jacks.mp4")), "-vn", "-c:a", "copy", str(sound))
+    run_ffmpeg("-i", str(require_asset(clips_dir, "jumping_jacks.mp4")), "-vn", "-c:a", "copy", str(sound))
     message = assert_bad_upload("voice memo.mp4", sound.read_bytes(), private_tmp)
     assert "voice memo.mp4" in message and "only sound" in message
     noise = np.random.default_rng(0).integers(0, 256, 200_000, dtype=np.uint8).tobytes()
@@ -221,7 +214,7 @@ def test_bad_truncated_mp4_first_half_of_a_real_file(clips_dir, private_tmp):
 def test_truncated_faststart_mp4_is_sampled_with_a_mask(clips_dir, tmp_path, private_tmp):
     """With the index at the front, the first half still plays: sample what is there."""
     whole = tmp_path / "faststart.mp4"
-    ffmpeg("-i", str(require_asset(clips_dir, "jumping_jacks.mp4")), "-c", "copy", "-movflags", "+faststart", str(whole))
+    run_ffmpeg("-i", str(require_asset(clips_dir, "jumping_jacks.mp4")), "-c", "copy", "-movflags", "+faststart", str(whole))
     data = whole.read_bytes()
     half = tmp_path / "half.mp4"
     half.write_bytes(data[: len(data) // 2])
@@ -236,7 +229,7 @@ def test_truncated_faststart_mp4_is_sampled_with_a_mask(clips_dir, tmp_path, pri
 def test_truncated_long_clip_counts_only_frames_that_decode(synthetic_clip, tmp_path):
     """A long clip cut in half: its index still claims 15,000 frames; seeks find the real end."""
     whole = tmp_path / "long_faststart.mp4"
-    ffmpeg("-i", str(synthetic_clip("ten_minutes.mp4", 15000, fps=25, height=120, width=160)),
+    run_ffmpeg("-i", str(synthetic_clip("ten_minutes.mp4", 15000, fps=25, height=120, width=160)),
            "-c", "copy", "-movflags", "+faststart", str(whole))
     data = whole.read_bytes()
     half = tmp_path / "long_half.mp4"

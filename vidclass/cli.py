@@ -27,6 +27,7 @@ from vidclass.errors import VidclassError
 
 COMMAND_MODULES = ("info", "frames", "gif", "fetch", "classify", "train", "yt8m")
 EXIT_SOME_CLIPS_FAILED = 3
+VIDEO_KINDS = "mp4, mov, avi, mkv, webm, gif, mpg, ts, wmv…"  # for the CLIP arguments' help
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):

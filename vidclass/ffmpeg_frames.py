@@ -15,6 +15,7 @@ rotated as displayed (ffmpeg applies the rotation tag), the longest side at most
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -137,8 +138,20 @@ def first_frame_seconds(path: str | os.PathLike) -> float:
     0 for most clips. More when the video starts after the audio (an edit's start delay):
     frame ``i`` of a constant-rate clip is then shown at this + ``i / fps``, which is what
     an input seek (``frame_stream``'s ``seek_seconds``) has to aim at. 0 when ffmpeg does
-    not say (its ``showinfo`` filter prints the time of each frame it sees).
+    not say (its ``showinfo`` filter prints the time of each frame it sees). Asked of
+    ffmpeg once per file (kept per path, size and modification time), however many seeks
+    probing and reading the clip make.
     """
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return 0.0
+    return _first_frame_seconds(str(Path(path).resolve()), status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _first_frame_seconds(path: str, size: int, modified_ns: int) -> float:
+    """``first_frame_seconds`` of the file ``path`` as it is at ``size`` and ``modified_ns``."""
     report = _ffmpeg_report(path, ["-map", "0:V:0", "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-"])
     found = re.search(r"pts_time:\s*(-?[0-9.]+)", report)
     return max(0.0, float(found.group(1))) if found else 0.0

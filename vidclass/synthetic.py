@@ -108,22 +108,34 @@ def write_clip(
     return path
 
 
-def _tag_rotation(path: Path, rotation: int) -> None:
-    """Rewrite ``path`` with a display-rotation tag of ``rotation`` clockwise degrees."""
+def run_ffmpeg(*arguments: str) -> None:
+    """Run imageio-ffmpeg's ffmpeg with ``arguments`` (quiet; existing outputs are replaced);
+    ``subprocess.CalledProcessError``, holding ffmpeg's messages, when it fails."""
     import subprocess
 
     import imageio_ffmpeg
 
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *arguments], check=True, capture_output=True)
+
+
+# SVT-AV1 settings for test and benchmark clips: fast, and its banner kept off the terminal.
+AV1_ENCODER_OPTIONS = ("-preset", "10", "-crf", "30", "-svtav1-params", "log-level=0")
+
+
+def av1_copy(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Write an AV1 (SVT-AV1) copy of ``source``'s picture, without its sound, to ``target``
+    (its suffix picks the container: .webm, .mkv, .mp4). Returns ``target``."""
+    run_ffmpeg("-i", str(source), "-an", "-c:v", "libsvtav1", *AV1_ENCODER_OPTIONS, str(target))
+    return Path(target)
+
+
+def _tag_rotation(path: Path, rotation: int) -> None:
+    """Rewrite ``path`` with a display-rotation tag of ``rotation`` clockwise degrees."""
     if rotation not in (90, 180, 270):
         raise ValueError(f"rotation must be 0, 90, 180 or 270, got {rotation}")
     tagged = path.with_name(path.stem + ".rotating" + path.suffix)
-    command = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
-        "-display_rotation", str(-rotation),  # ffmpeg counts counter-clockwise
-        "-i", str(path), "-c", "copy", str(tagged),
-    ]
-    try:
-        subprocess.run(command, check=True, capture_output=True)
+    try:  # ffmpeg counts rotation counter-clockwise
+        run_ffmpeg("-display_rotation", str(-rotation), "-i", str(path), "-c", "copy", str(tagged))
         os.replace(tagged, path)
     finally:
         tagged.unlink(missing_ok=True)

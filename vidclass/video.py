@@ -245,21 +245,20 @@ def _ffmpeg_frames(
         raise BadInputError(f"'{shown_name(path)}' could not be decoded ({error}).") from error
 
 
-def _seek_time(first: int, fps: float, start_delay: float) -> float | None:
+def _seek_time(path: Path, first: int, fps: float) -> float | None:
     """Where an ffmpeg input seek to frame ``first`` aims, in seconds (None: no seek, for
     frame 0): halfway between it and the frame before, so rounding cannot land a frame
-    early or late (exact at a constant ``fps``), after the video's ``start_delay``
+    early or late (exact at a constant ``fps``), after the video's start delay
     (``ffmpeg_frames.first_frame_seconds``)."""
-    return start_delay + (first - 0.5) / fps if first > 0 else None
+    return ffmpeg_frames.first_frame_seconds(path) + (first - 0.5) / fps if first > 0 else None
 
 
-def _count_with_ffmpeg(path: Path, first: int = 0, limit: int | None = None, fps: float = 25.0,
-                       start_delay: float = 0.0) -> int:
+def _count_with_ffmpeg(path: Path, first: int = 0, limit: int | None = None, fps: float = 25.0) -> int:
     """How many frames decode, by ffmpeg (piped 16 pixels wide: the cost is the decoding):
     from frame ``first`` (an input seek there, see ``_seek_time``) to the end, or at most
     ``limit`` of them (ffmpeg stops after those)."""
     only = None if limit is None else list(range(limit))
-    stream = _ffmpeg_frames(path, max_side=16, only=only, seek_seconds=_seek_time(first, fps, start_delay))
+    stream = _ffmpeg_frames(path, max_side=16, only=only, seek_seconds=_seek_time(path, first, fps))
     with contextlib.closing(stream):
         return sum(1 for _ in stream)
 
@@ -272,19 +271,11 @@ def _checked_count_with_ffmpeg(path: Path, stated: int, fps: float, tail: int = 
     audio can stretch). When none decodes there (a truncated file), a binary search with
     seeks finds the last frame that exists. Exact at a constant frame rate.
     """
-    start_delay = ffmpeg_frames.first_frame_seconds(path)
     last_checked = max(0, stated - tail)
-    counted = _count_with_ffmpeg(path, last_checked, fps=fps, start_delay=start_delay)
+    counted = _count_with_ffmpeg(path, last_checked, fps=fps)
     if counted or last_checked == 0:
         return last_checked + counted
-    low, high = 0, last_checked  # frame `low` exists (it was decoded), frame `high` does not
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _count_with_ffmpeg(path, middle, limit=1, fps=fps, start_delay=start_delay):
-            low = middle
-        else:
-            high = middle
-    return low + 1
+    return 1 + _last_existing_frame(0, last_checked, lambda index: _count_with_ffmpeg(path, index, limit=1, fps=fps) > 0)
 
 
 def _avi_codec_tag(path: Path) -> str:
@@ -313,6 +304,18 @@ def _count_frames(capture: cv2.VideoCapture, limit: int = 1_000_000) -> int:
     return count
 
 
+def _last_existing_frame(low: int, high: int, exists: Callable[[int], bool]) -> int:
+    """Binary search for the last frame that ``exists``, knowing frame ``low`` does and frame
+    ``high`` does not (each ``exists`` call is one seek)."""
+    while high - low > 1:
+        middle = (low + high) // 2
+        if exists(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def _frame_exists(capture: cv2.VideoCapture, index: int) -> bool:
     """Whether a seek to ``index`` lands there and that frame decodes (moves the capture)."""
     capture.set(cv2.CAP_PROP_POS_FRAMES, index)
@@ -334,18 +337,13 @@ def _checked_frame_count(capture: cv2.VideoCapture, stated: int, tail: int = 8) 
         return _count_frames(capture)
     if _frame_exists(capture, stated - tail):
         return stated - tail + 1 + _count_frames(capture)
-    low, high = 0, stated - tail  # frame `low` exists (it was decoded), frame `high` does not
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _frame_exists(capture, middle):
-            low = middle
-        else:
-            high = middle
+    # frame 0 exists (probe decoded it), frame `stated - tail` does not
+    low = _last_existing_frame(0, stated - tail, lambda index: _frame_exists(capture, index))
     capture.set(cv2.CAP_PROP_POS_FRAMES, low)
     if int(capture.get(cv2.CAP_PROP_POS_FRAMES)) != low:  # seeking does not work here
         capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
         return _count_frames(capture)
-    return low + _count_frames(capture, limit=high - low + 1)
+    return low + _count_frames(capture, limit=2)  # frame `low + 1` was found missing
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
@@ -419,7 +417,8 @@ def _seek_gap(capture: cv2.VideoCapture, path: Path) -> float:
     """How many frames forward a reader decodes before it seeks instead.
 
     Small clips (the ones ``probe`` counts by decoding) are never sought in, so their
-    frame indices are exactly the decode order; AVIs seek only over very long gaps.
+    frame indices are exactly the decode order; AVIs seek only over very long gaps, and
+    clips ffmpeg decodes only over gaps of ``FFMPEG_SEEK_GAP_FRAMES``.
     """
     stated = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     pixels = capture.get(cv2.CAP_PROP_FRAME_WIDTH) * capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
@@ -427,7 +426,8 @@ def _seek_gap(capture: cv2.VideoCapture, path: Path) -> float:
     budget = AVI_EXACT_COUNT_PIXEL_FRAMES if is_avi else EXACT_COUNT_PIXEL_FRAMES
     if np.isfinite(stated) and 0 < stated * pixels <= budget:
         return float("inf")
-    return AVI_SEEK_GAP_FRAMES if is_avi else SEEK_GAP_FRAMES
+    gap = AVI_SEEK_GAP_FRAMES if is_avi else SEEK_GAP_FRAMES
+    return max(gap, FFMPEG_SEEK_GAP_FRAMES) if _decodes_with_ffmpeg_only(capture) else gap
 
 
 def count_frames(path: str | os.PathLike) -> int:
@@ -502,7 +502,7 @@ def read_frames(
     if _decodes_with_ffmpeg_only(capture):
         fps = _frame_rate(capture)
         capture.release()
-        return _read_frames_by_ffmpeg(Path(path), wanted, transform, max(seek_gap, FFMPEG_SEEK_GAP_FRAMES), fps)
+        return _read_frames_by_ffmpeg(Path(path), wanted, transform, seek_gap, fps)
     try:
         position = 0  # index of the frame the next grab() decodes
         for target in wanted:
@@ -547,12 +547,9 @@ def _read_frames_by_ffmpeg(
     pipes back only the wanted frames and stops after the last of them.
     """
     frames: dict[int, np.ndarray] = {}
-    runs = _decoding_runs(wanted, seek_gap)
-    start_delay = ffmpeg_frames.first_frame_seconds(path) if runs[-1][0] > 0 else 0.0
-    for first, run in runs:
+    for first, run in _decoding_runs(wanted, seek_gap):
         only = [index - first for index in run]
-        seek_seconds = _seek_time(first, fps, start_delay)
-        with contextlib.closing(_ffmpeg_frames(path, only=only, seek_seconds=seek_seconds)) as stream:
+        with contextlib.closing(_ffmpeg_frames(path, only=only, seek_seconds=_seek_time(path, first, fps))) as stream:
             for index, frame in zip(run, stream):
                 frames[index] = transform(frame) if transform else frame
         if run[-1] not in frames:
@@ -570,9 +567,8 @@ def iter_frames(path: str | os.PathLike, start: int = 0, stop: int | None = None
     if _decodes_with_ffmpeg_only(capture):
         fps = _frame_rate(capture)
         capture.release()
-        first = start if start > max(seek_gap, FFMPEG_SEEK_GAP_FRAMES) else 0
-        start_delay = ffmpeg_frames.first_frame_seconds(path) if first > 0 else 0.0
-        with contextlib.closing(_ffmpeg_frames(Path(path), seek_seconds=_seek_time(first, fps, start_delay))) as stream:
+        first = start if start > seek_gap else 0  # where _advance_to would seek
+        with contextlib.closing(_ffmpeg_frames(Path(path), seek_seconds=_seek_time(Path(path), first, fps))) as stream:
             for index, frame in enumerate(stream, start=first):
                 if stop is not None and index >= stop:
                     return

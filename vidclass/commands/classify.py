@@ -28,9 +28,10 @@ EXIT_CODES = (
 def add_arguments(parser):
     """Clips, ``--model``, ``--top-k``, ``--format`` and the model-specific options."""
     from vidclass.classifiers import model_names
+    from vidclass.cli import VIDEO_KINDS
 
     parser.epilog = EXIT_CODES
-    parser.add_argument("clips", nargs="+", metavar="CLIP", help="video files (mp4, mov, avi, mkv, webm, gif, mpg, ts, wmv…)")
+    parser.add_argument("clips", nargs="+", metavar="CLIP", help=f"video files ({VIDEO_KINDS})")
     parser.add_argument("--model", choices=model_names(), default="movinet", help="which classifier (default movinet)")
     parser.add_argument("--top-k", type=int, default=5, metavar="K", help="how many labels per clip (default 5)")
     parser.add_argument("--format", choices=FORMATS, default="json",

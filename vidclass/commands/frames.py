@@ -11,9 +11,10 @@ HELP = "Sample frames from a clip and write them as PNG files named with their s
 
 def add_sampling_arguments(parser, default_n: int = 16) -> None:
     """The sampling options shared by ``frames`` and ``gif``."""
+    from vidclass.cli import VIDEO_KINDS
     from vidclass.sampling import STRATEGIES
 
-    parser.add_argument("clip", metavar="CLIP", help="a video file (mp4, mov, avi, mkv, webm, gif, mpg, ts, wmv…)")
+    parser.add_argument("clip", metavar="CLIP", help=f"a video file ({VIDEO_KINDS})")
     parser.add_argument("--n", type=int, default=default_n, metavar="N",
                         help=f"number of frames (window length for sliding, cap for fps; default {default_n})")
     parser.add_argument("--strategy", choices=STRATEGIES, default="uniform",

@@ -9,8 +9,10 @@ HELP = "Print a clip's metadata (frame count, fps, duration, size, codec, rotati
 
 
 def add_arguments(parser):
-    """CLIP: a video file (mp4, mov, avi, mkv, webm, gif, mpg, ts, wmv…)."""
-    parser.add_argument("clip", metavar="CLIP", help="a video file (mp4, mov, avi, mkv, webm, gif, mpg, ts, wmv…)")
+    """CLIP: a video file."""
+    from vidclass.cli import VIDEO_KINDS
+
+    parser.add_argument("clip", metavar="CLIP", help=f"a video file ({VIDEO_KINDS})")
 
 
 def run(args) -> int:
